@@ -1,0 +1,141 @@
+/*
+ * conf.h — the configuration as plain data.
+ *
+ * conf_load() turns a libconfuse file (plus include() and include_dir) into a
+ * struct conf; libconfuse's types never leave conf.c.  Everything is
+ * validated at load time and every problem is reported as "FILE:LINE:
+ * message" in a struct msglist, so callers never see a half-valid config.
+ */
+#ifndef MWSUP_CONF_H
+#define MWSUP_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "msglist.h"
+
+#define CONF_NAME_MAX		64	/* longest program name */
+#define CONF_NUMPROCS_MAX	100000	/* per program */
+#define CONF_SECS_MAX		86400	/* startsecs, stopwaitsecs */
+#define CONF_RETRIES_MAX	1000	/* startretries */
+
+enum autorestart {
+	AUTORESTART_FALSE,
+	AUTORESTART_UNEXPECTED,
+	AUTORESTART_TRUE,
+};
+
+enum killmode {
+	KILLMODE_GROUP,
+	KILLMODE_PROCESS,
+};
+
+enum log_target {
+	LOG_TARGET_SYSLOG,
+	LOG_TARGET_STDERR,
+};
+
+/* One `program NAME { ... }` section, with every default filled in. */
+struct program_conf {
+	char		*name;
+	char		*file;		/* file that defines it */
+	int		 line;		/* line of the `program` keyword */
+	char		*here;		/* directory of `file`, for %(here)s */
+
+	char		*command;	/* as written */
+	char	       **words;		/* command split into words, NOT yet
+					   expanded; NULL-terminated */
+	int		 numprocs;
+	int		 numprocs_start;
+	bool		 autostart;
+	enum autorestart autorestart;
+	unsigned char	 normal_exit[32]; /* bitmap of exit codes 0..255 */
+	int		 startsecs;
+	int		 startretries;
+	int		 stopsignal;	/* signal number */
+	int		 stopwaitsecs;
+	enum killmode	 killmode;
+	char		*user;		/* NULL: do not switch */
+	char		*directory;	/* NULL: inherit; unexpanded */
+	int		 umask;		/* -1: inherit */
+	char	       **environment;	/* "KEY=VALUE", unexpanded,
+					   NULL-terminated (maybe empty) */
+	int		 priority;
+	char		*lockfile;	/* NULL: none; unexpanded */
+	char		*syslog_ident;	/* defaults to name */
+};
+
+struct conf {
+	char		*path;		/* main file, as given */
+	char		*socket;
+	int		 socket_mode;
+	char		*socket_group;	/* NULL: none */
+	char		*pidfile;
+	int		 log_facility;	/* LOG_DAEMON, LOG_LOCAL0, ... */
+	enum log_target	 log_target;
+	bool		 exit_when_done;
+	char		*include_dir;	/* NULL: none */
+
+	struct program_conf **programs;	/* sorted by priority, then name */
+	size_t		 nprograms;
+};
+
+/*
+ * Load and validate PATH.  Returns a new conf, or NULL with every error
+ * appended to ERRS as "FILE:LINE: message" (or "FILE: message" when no line
+ * applies).  Never prints.  The caller frees the result with conf_free().
+ */
+struct conf	*conf_load(const char *path, struct msglist *errs);
+
+/* Free a conf from conf_load(); NULL is allowed. */
+void		 conf_free(struct conf *conf);
+
+/*
+ * Print CONF to FP in the normalised form used by `mwsupd -t -v`: every
+ * option with its effective value, in a form conf_load() reads back to an
+ * equal conf.
+ */
+void		 conf_print(const struct conf *conf, FILE *fp);
+
+/* True when A and B would run identically (file and line ignored). */
+bool		 program_conf_equal(const struct program_conf *a,
+		    const struct program_conf *b);
+
+/* Find a program by name, or NULL. */
+struct program_conf *conf_find_program(const struct conf *conf,
+		    const char *name);
+
+/* True when exit CODE is one of PC's normal_exit codes. */
+bool		 program_conf_normal_exit(const struct program_conf *pc,
+		    int code);
+
+/*
+ * What one process PROGRAM:NUM runs: the program's settings with the
+ * %(...) expansions applied for NUM.  Built before fork().
+ */
+struct proc_spec {
+	char	**argv;		/* NULL-terminated, argv[0] is the file */
+	char	**environment;	/* expanded "KEY=VALUE", NULL-terminated */
+	char	 *directory;	/* NULL: inherit */
+	char	 *lockfile;	/* NULL: none */
+};
+
+/*
+ * Expand PC for process number NUM into SPEC.  Returns 0, or -1 with a
+ * message in ERR (ERRLEN bytes) such as "unknown expansion %(foo)s".
+ * On success the caller frees SPEC with proc_spec_free().
+ */
+int		 conf_expand_proc(const struct program_conf *pc, int num,
+		    struct proc_spec *spec, char *err, size_t errlen);
+void		 proc_spec_free(struct proc_spec *spec);
+
+/* Names for enums and facilities, for printing and for the protocol. */
+const char	*autorestart_name(enum autorestart);
+const char	*killmode_name(enum killmode);
+const char	*log_target_name(enum log_target);
+const char	*facility_name(int facility);	/* "daemon", "local0", ... */
+int		 facility_from_name(const char *name); /* -1 if unknown */
+
+#endif /* MWSUP_CONF_H */

@@ -1,0 +1,43 @@
+/*
+ * log.h — mwsupd's own messages and its children's output lines, to syslog
+ * or to stderr.
+ *
+ * The syslog client is mwsupd's own (RFC 3164 datagrams to /dev/log) rather
+ * than syslog(3): syslog(3) blocks when the log socket's queue is full, and
+ * it cannot tag a line with another process's pid.  Ours never blocks: a
+ * datagram that cannot be sent at once is counted as dropped and reported
+ * when the socket drains.
+ */
+#ifndef MWSUP_LOG_H
+#define MWSUP_LOG_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "conf.h"
+
+/* Before log_init() messages go to stderr. */
+void	log_init(enum log_target target, int facility, int debug);
+/* Change target and facility (after a reload). */
+void	log_setup(enum log_target target, int facility);
+/* Verbosity: when DEBUG, log_debug() messages are emitted too. */
+void	log_set_debug(int debug);
+
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * One line of a child's output: tag "IDENT[PID]", priority LOG_INFO
+ * (stdout) or LOG_ERR (stderr).  LINE need not be NUL-terminated.
+ */
+void	log_child_line(const char *ident, pid_t pid, int priority,
+	    const char *line, size_t len);
+
+#endif /* MWSUP_LOG_H */
