@@ -1,18 +1,49 @@
 /*
  * main.c — mwsupd: the story of start-up, supervision and shutdown.
+ *
+ * options -> configuration -> daemonize (the launcher waits for "ready")
+ * -> pidfile lock -> control socket -> signals -> apply the configuration
+ * (spawn) -> ready -> event loop -> shutdown (stop in reverse priority).
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+#include "apply.h"
 #include "conf.h"
+#include "control.h"
 #include "log.h"
+#include "loop.h"
+#include "mwsupd.h"
+#include "proc.h"
+#include "supervise.h"
 
 #define DEFAULT_CONF	SYSCONFDIR "/mwsup.conf"
+
+static const char	*conffile = DEFAULT_CONF;
+static int		 quiet;
+static int		 readyfd = -1;	/* to the launcher, until ready */
+static int		 pidfd = -1;
+static char		*pidpath;
+static struct io	 sigio;
+static int		 stopping;
+static int		 batch_failed;	/* a process ended abnormally */
+static struct timer	 batch_timer;	/* exit_when_done check */
+static struct sup_ops	 ops;
 
 static void
 usage(FILE *fp)
@@ -29,14 +60,30 @@ usage(FILE *fp)
 	    "  -h, --help         print this help and exit\n", DEFAULT_CONF);
 }
 
+/* Start-up failed: say why (stderr is still the launcher's) and exit. */
+static void __attribute__((format(printf, 2, 3), noreturn))
+startup_fail(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!(quiet && code == EX_TEMPFAIL)) {
+		fputs("mwsupd: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+	}
+	exit(code);
+}
+
 /* `mwsupd -t`: print every error, or the normalised config with -v. */
 static int
-check_config(const char *path, int verbose)
+check_config(int verbose)
 {
 	struct msglist errs = MSGLIST_INIT;
 	struct conf *conf;
 
-	conf = conf_load(path, &errs);
+	conf = conf_load(conffile, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	msglist_clear(&errs);
@@ -46,6 +93,276 @@ check_config(const char *path, int verbose)
 		conf_print(conf, stdout);
 	conf_free(conf);
 	return 0;
+}
+
+/*
+ * Fork; the launcher waits until the daemon says it is ready and exits 0,
+ * or exits with the daemon's status when it dies first.
+ */
+static void
+daemonize(void)
+{
+	int fds[2], status;
+	char c;
+	pid_t pid;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		startup_fail(1, "pipe: %s", strerror(errno));
+	if ((pid = fork()) == -1)
+		startup_fail(1, "fork: %s", strerror(errno));
+	if (pid > 0) {
+		close(fds[1]);
+		do
+			n = read(fds[0], &c, 1);
+		while (n == -1 && errno == EINTR);
+		if (n == 1)
+			_exit(0);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		if (WIFEXITED(status))
+			_exit(WEXITSTATUS(status));
+		fprintf(stderr, "mwsupd: died during start-up (signal %d)\n",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		_exit(1);
+	}
+	close(fds[0]);
+	readyfd = fds[1];
+	if (setsid() == -1)
+		startup_fail(1, "setsid: %s", strerror(errno));
+}
+
+/* Tell the launcher we are ready, and let go of its terminal. */
+static void
+ready(const struct conf *conf)
+{
+	int null;
+
+	if (readyfd == -1)
+		return;
+	if ((null = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		if (conf->log_target != LOG_TARGET_STDERR)
+			dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	(void)!write(readyfd, "R", 1);
+	close(readyfd);
+	readyfd = -1;
+}
+
+/* Lock the pidfile for our whole life; 75 when another mwsupd has it. */
+static void
+pidfile_lock(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int len;
+
+	pidfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (pidfd == -1)
+		startup_fail(1, "cannot open pidfile %s: %s", path,
+		    strerror(errno));
+	if (flock(pidfd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			startup_fail(1, "cannot lock pidfile %s: %s", path,
+			    strerror(errno));
+		n = pread(pidfd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		startup_fail(EX_TEMPFAIL, "already running (pid %s, pidfile "
+		    "%s)", *buf ? buf : "?", path);
+	}
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(pidfd, 0) == -1 ||
+	    pwrite(pidfd, buf, (size_t)len, 0) != len)
+		startup_fail(1, "cannot write pidfile %s: %s", path,
+		    strerror(errno));
+	pidpath = strdup(path);
+}
+
+static void
+pidfile_remove(void)
+{
+	if (pidpath != NULL)
+		(void)unlink(pidpath);	/* still locked: nobody raced us */
+	if (pidfd != -1)
+		close(pidfd);
+}
+
+/* ---------------------------------------------------------- batch mode */
+
+static void
+batch_check(struct timer *t, void *arg)
+{
+	const struct conf *conf = registry_conf();
+
+	(void)t;
+	(void)arg;
+	if (conf == NULL || !conf->exit_when_done || stopping ||
+	    apply_busy())
+		return;
+	for (size_t i = 0; i < registry.n; i++)
+		for (int j = 0; j < registry.programs[i]->nprocs; j++)
+			if (proc_active(registry.programs[i]->procs[j]))
+				return;
+	log_info("exit_when_done: every process has finished (%s)",
+	    batch_failed ? "some failed" : "all succeeded");
+	mwsupd_shutdown();
+}
+
+static void
+proc_changed(struct proc *p, enum proc_state from)
+{
+	const struct program_conf *pc = p->program->conf;
+
+	(void)from;
+	if (p->state == PROC_FATAL)
+		batch_failed = 1;
+	else if (p->state == PROC_EXITED && (p->exit_signal != 0 ||
+	    !program_conf_normal_exit(pc, p->exit_status)))
+		batch_failed = 1;
+	if (!proc_active(p) && !timer_armed(&batch_timer))
+		(void)timer_set(&batch_timer, now_ms());
+}
+
+static void
+proc_release(struct proc *p)
+{
+	control_proc_gone(p);
+	proc_ops.release(p);
+}
+
+/* -------------------------------------------------- reload, shutdown */
+
+static void
+reload_logged(struct apply_report *r, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < r->n; i++)
+		log_info("reload: %s: %s%s%s", r->changes[i].program,
+		    r->changes[i].action, *r->changes[i].detail ? " " : "",
+		    r->changes[i].detail);
+	for (size_t i = 0; i < r->notes.n; i++)
+		log_warnx("reload: %s", r->notes.msgs[i]);
+	log_info("reload: done");
+}
+
+int
+mwsupd_reload(struct msglist *errs, apply_done_cb done, void *arg)
+{
+	struct conf *conf;
+
+	if (stopping) {
+		msglist_add(errs, "mwsupd is shutting down");
+		return -1;
+	}
+	if (apply_busy()) {
+		msglist_add(errs, "a reload is already under way");
+		return -1;
+	}
+	log_info("reloading %s", conffile);
+	if ((conf = conf_load(conffile, errs)) == NULL) {
+		for (size_t i = 0; i < errs->n; i++)
+			log_warnx("reload refused: %s", errs->msgs[i]);
+		return -1;
+	}
+	log_setup(conf->log_target, conf->log_facility);
+	control_reconfigure(conf);
+	if (apply(conf, done ? done : reload_logged, arg) == -1) {
+		conf_free(conf);
+		msglist_add(errs, "a reload is already under way");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+shutdown_done(void *arg)
+{
+	const struct conf *conf = registry_conf();
+
+	(void)arg;
+	log_info("every process is stopped");
+	/* A batch succeeds only if every process ended normally. */
+	loop_exit(conf != NULL && conf->exit_when_done && batch_failed ? 1 : 0);
+}
+
+void
+mwsupd_shutdown(void)
+{
+	if (stopping)
+		return;
+	stopping = 1;
+	log_info("shutting down");
+	registry_shutdown(shutdown_done, NULL);
+}
+
+int
+mwsupd_stopping(void)
+{
+	return stopping;
+}
+
+/* -------------------------------------------------------------- signals */
+
+static void
+signal_ready(int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	struct msglist errs = MSGLIST_INIT;
+
+	(void)events;
+	(void)arg;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			proc_reap();
+			break;
+		case SIGHUP:
+			(void)mwsupd_reload(&errs, NULL, NULL);
+			msglist_clear(&errs);
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGQUIT:
+			log_info("received SIG%s", si.ssi_signo == SIGTERM ?
+			    "TERM" : si.ssi_signo == SIGINT ? "INT" : "QUIT");
+			for (size_t i = 0; i < registry.n; i++)
+				for (int j = 0;
+				    j < registry.programs[i]->nprocs; j++)
+					if (proc_active(
+					    registry.programs[i]->procs[j]))
+						batch_failed = 1;
+			mwsupd_shutdown();
+			break;
+		}
+	}
+	/* A SIGCHLD may have been merged with one already read. */
+	proc_reap();
+}
+
+static void
+signals_setup(void)
+{
+	sigset_t set;
+	int fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		startup_fail(1, "sigprocmask: %s", strerror(errno));
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd == -1)
+		startup_fail(1, "signalfd: %s", strerror(errno));
+	if (loop_add(&sigio, fd, EPOLLIN, signal_ready, NULL) == -1)
+		startup_fail(1, "epoll: %s", strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
 }
 
 int
@@ -62,8 +379,10 @@ main(int argc, char *argv[])
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *conffile = DEFAULT_CONF;
-	int check = 0, verbose = 0, ch;
+	struct msglist errs = MSGLIST_INIT;
+	struct conf *conf;
+	int foreground = 0, check = 0, verbose = 0, debug = 0, ch, r;
+	char err[256];
 
 	while ((ch = getopt_long(argc, argv, "c:ntvqdVh", longopts,
 	    NULL)) != -1) {
@@ -71,13 +390,20 @@ main(int argc, char *argv[])
 		case 'c':
 			conffile = optarg;
 			break;
+		case 'n':
+			foreground = 1;
+			break;
 		case 't':
 			check = 1;
 			break;
 		case 'v':
 			verbose = 1;
 			break;
-		case 'n': case 'q': case 'd':
+		case 'q':
+			quiet = 1;
+			break;
+		case 'd':
+			debug = 1;
 			break;
 		case 'V':
 			printf("mwsupd %s\n", PACKAGE_VERSION);
@@ -95,7 +421,53 @@ main(int argc, char *argv[])
 		return EX_USAGE;
 	}
 	if (check)
-		return check_config(conffile, verbose);
-	log_init(LOG_TARGET_STDERR, 0, 0);
-	fatalx("the supervision engine is not built yet");
+		return check_config(verbose);
+
+	/* The configuration, all of it valid, or nothing starts. */
+	conf = conf_load(conffile, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.msgs[i]);
+	msglist_clear(&errs);
+	if (conf == NULL)
+		return EX_CONFIG;
+
+	if (!foreground)
+		daemonize();
+	log_init(conf->log_target, conf->log_facility, debug);
+	pidfile_lock(conf->pidfile);
+
+	if (loop_init() == -1 || proc_layer_init() == -1)
+		startup_fail(1, "cannot set up the event loop: %s",
+		    strerror(errno));
+	r = control_open(conf, err, sizeof(err));
+	if (r == -2)
+		startup_fail(EX_TEMPFAIL, "already running: %s", err);
+	if (r == -1)
+		startup_fail(1, "%s", err);
+	signals_setup();
+	/* Orphans of our children come to us, not to init. */
+	if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		log_warn("cannot become a child subreaper");
+
+	ops = proc_ops;
+	ops.changed = proc_changed;
+	ops.release = proc_release;
+	sup_init(&ops);
+	timer_init(&batch_timer, batch_check, NULL);
+
+	log_info("mwsupd %s starting with %s (pid %ld)", PACKAGE_VERSION,
+	    conffile, (long)getpid());
+	if (apply(conf, NULL, NULL) == -1)
+		startup_fail(1, "cannot apply the configuration");
+	(void)timer_set(&batch_timer, now_ms());
+	ready(registry_conf());
+
+	r = loop_run();
+
+	control_exiting();
+	control_close();
+	registry_free();
+	pidfile_remove();
+	log_info("mwsupd exiting with status %d", r);
+	return r;
 }

@@ -1,0 +1,1178 @@
+/*
+ * control.c — the control socket and every connection to it.
+ *
+ * Each connection has bounded input, an output queue, a deadline and at
+ * most one request in progress; a broken or hostile client only ever loses
+ * its own connection.  Requests are decoded with lib/proto.c and turned
+ * into calls on apply.c and supervise.c; replies follow doc/PROTOCOL.md.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "control.h"
+#include "log.h"
+#include "loop.h"
+#include "mwsupd.h"
+#include "proc.h"
+#include "proto.h"
+#include "signame.h"
+#include "supervise.h"
+#include "xalloc.h"
+
+#define CLIENTS_MAX		512	/* connections at once */
+#define IDLE_TIMEOUT_MS		10000	/* without a request in progress */
+#define FOLLOW_QUEUE_MAX	(256 * 1024) /* tail -f backlog, bytes */
+#define ACCEPT_BACKOFF_MS	1000	/* when out of descriptors */
+
+struct client;
+
+/* A start/stop/restart/reload waiting for processes. */
+struct request {
+	struct client	*client;	/* NULL once the client left */
+	char		*cmd;
+	char	       **names;		/* resolved "PROGRAM:N" or unknown */
+	enum proc_state	*before;
+	bool		*known;
+	size_t		 n;
+	struct job	*job;
+	bool		 restarting;	/* restart: stop phase done */
+};
+
+struct client {
+	struct io	 io;
+	uid_t		 uid;
+	pid_t		 pid;
+	uint8_t		 in[4 + PROTO_FRAME_MAX];
+	size_t		 inlen;
+	uint8_t		*out;
+	size_t		 outlen, outcap, outoff;
+	struct timer	 idle;
+	struct request	*req;		/* in progress */
+	struct proc	*follow;	/* tail -f */
+	unsigned long	 dropped;	/* follow lines dropped */
+	bool		 busy;		/* a request is in progress */
+	bool		 closing;	/* close once the output is sent */
+	bool		 shutdown_wait;	/* close when mwsupd exits */
+	struct client	*next, *prev;
+};
+
+static struct io	 listen_io = { -1, NULL, NULL };
+static char		*sockpath;
+static struct client	*clients;
+static size_t		 nclients;
+static struct timer	 accept_timer;
+static gid_t		 allowed_gid = (gid_t)-1;
+static struct proto_msg	 msg;		/* decode buffer, one at a time */
+
+static void	client_close(struct client *c);
+static void	client_pump(struct client *c);
+static void	client_want_write(struct client *c);
+static void	request_free(struct request *r);
+
+/* ------------------------------------------------------------- output */
+
+static int
+client_queue(struct client *c, const uint8_t *buf, size_t len)
+{
+	if (c->outoff > 0 && c->outoff == c->outlen)
+		c->outoff = c->outlen = 0;
+	if (c->outlen + len > c->outcap) {
+		size_t cap = c->outcap ? c->outcap : 4096;
+		uint8_t *p;
+
+		/* Compact before growing. */
+		if (c->outoff > 0) {
+			memmove(c->out, c->out + c->outoff,
+			    c->outlen - c->outoff);
+			c->outlen -= c->outoff;
+			c->outoff = 0;
+		}
+		while (cap < c->outlen + len)
+			cap *= 2;
+		if (cap != c->outcap) {
+			if ((p = realloc(c->out, cap)) == NULL)
+				return -1;
+			c->out = p;
+			c->outcap = cap;
+		}
+	}
+	memcpy(c->out + c->outlen, buf, len);
+	c->outlen += len;
+	client_want_write(c);
+	return 0;
+}
+
+static void
+send_frame(struct client *c, struct proto_out *o)
+{
+	long len = proto_finish(o);
+
+	if (len < 0) {
+		log_warnx("control: reply frame too large, dropped");
+		return;
+	}
+	if (client_queue(c, o->buf, (size_t)len) == -1) {
+		log_warnx("control: out of memory, dropping client");
+		c->closing = true;
+	}
+}
+
+static void
+send_end(struct client *c, int status, const char *error)
+{
+	struct proto_out o;
+
+	proto_begin(&o, PROTO_END);
+	proto_addf(&o, "status", "%d", status);
+	if (error != NULL)
+		proto_add(&o, "error", error);
+	send_frame(c, &o);
+	c->busy = false;
+	(void)timer_set(&c->idle, now_ms() + IDLE_TIMEOUT_MS);
+}
+
+/* --------------------------------------------------------- processes */
+
+static void
+add_proc_fields(struct proto_out *o, const struct proc *p)
+{
+	proto_add(o, "name", p->name);
+	proto_add(o, "program", p->program->conf->name);
+	proto_addf(o, "num", "%d", p->num);
+	proto_add(o, "state", proc_state_name(p->state));
+	if (p->pid > 0) {
+		proto_addf(o, "pid", "%ld", (long)p->pid);
+		proto_addf(o, "uptime", "%llu", (unsigned long long)
+		    ((now_ms() - p->start_ms) / 1000));
+	}
+	proto_addf(o, "since", "%lld", (long long)p->since);
+	if (p->started != 0)
+		proto_addf(o, "started", "%lld", (long long)p->started);
+	if (p->state != PROC_STOPPED && p->pid <= 0) {
+		if (p->exit_signal != 0) {
+			const char *n = signame_name(p->exit_signal);
+			if (n != NULL)
+				proto_add(o, "signal", n);
+			else
+				proto_addf(o, "signal", "%d", p->exit_signal);
+		} else if (p->exit_status >= 0)
+			proto_addf(o, "exit_status", "%d", p->exit_status);
+	}
+	if (p->reason[0] != '\0')
+		proto_add(o, "reason", p->reason);
+	proto_addf(o, "restarts", "%u", p->restarts);
+}
+
+/*
+ * Resolve the request's names into *PROCS (no duplicates); unknown names
+ * are collected in *UNKNOWN.  Returns the number of unknown names.
+ */
+static size_t
+resolve(const struct proto_msg *m, bool none_is_all, struct proc ***procs,
+    size_t *nprocs, char ***unknown)
+{
+	struct proc **found = NULL;
+	size_t nfound = 0, nunknown = 0, i = 0;
+	const char *name;
+	bool any = false;
+
+	*unknown = NULL;
+	while ((name = proto_next(m, "name", &i)) != NULL) {
+		any = true;
+		nfound = 0;
+		free(found);
+		found = NULL;
+		if (registry_select(name, &found, &nfound) == -1) {
+			*unknown = xreallocarray(*unknown, nunknown + 2,
+			    sizeof(**unknown));
+			(*unknown)[nunknown++] = xstrdup(name);
+			(*unknown)[nunknown] = NULL;
+			continue;
+		}
+		for (size_t k = 0; k < nfound; k++) {
+			size_t j;
+			for (j = 0; j < *nprocs; j++)
+				if ((*procs)[j] == found[k])
+					break;
+			if (j == *nprocs) {
+				*procs = xreallocarray(*procs, *nprocs + 1,
+				    sizeof(**procs));
+				(*procs)[(*nprocs)++] = found[k];
+			}
+		}
+	}
+	free(found);
+	if (!any && none_is_all)
+		(void)registry_select("all", procs, nprocs);
+	return nunknown;
+}
+
+static void
+unknown_records(struct client *c, char **unknown, char *summary,
+    size_t len)
+{
+	size_t off;
+
+	off = (size_t)snprintf(summary, len, "no such process: ");
+	for (size_t i = 0; unknown != NULL && unknown[i] != NULL; i++) {
+		struct proto_out o;
+
+		proto_begin(&o, PROTO_RECORD);
+		proto_add(&o, "name", unknown[i]);
+		proto_add(&o, "error", "no such process");
+		send_frame(c, &o);
+		if (off < len)
+			off += (size_t)snprintf(summary + off, len - off,
+			    "%s%s", i ? ", " : "", unknown[i]);
+	}
+}
+
+/* ----------------------------------------------------------- commands */
+
+static void
+cmd_status(struct client *c, const struct proto_msg *m)
+{
+	struct proc **procs = NULL;
+	size_t n = 0, nunknown;
+	char **unknown, summary[256];
+	int status = 0;
+
+	nunknown = resolve(m, true, &procs, &n, &unknown);
+	for (size_t i = 0; i < n; i++) {
+		struct proto_out o;
+
+		proto_begin(&o, PROTO_RECORD);
+		add_proc_fields(&o, procs[i]);
+		send_frame(c, &o);
+		if (procs[i]->state != PROC_RUNNING)
+			status = 3;
+	}
+	if (nunknown > 0) {
+		unknown_records(c, unknown, summary, sizeof(summary));
+		send_end(c, 1, summary);
+	} else
+		send_end(c, status, NULL);
+	free(procs);
+	strv_free(unknown);
+}
+
+static void
+cmd_pid(struct client *c, const struct proto_msg *m)
+{
+	struct proc **procs = NULL;
+	size_t n = 0, nunknown;
+	char **unknown, summary[256];
+	struct proto_out o;
+
+	if (proto_get(m, "name") == NULL) {
+		proto_begin(&o, PROTO_RECORD);
+		proto_addf(&o, "pid", "%ld", (long)getpid());
+		send_frame(c, &o);
+		send_end(c, 0, NULL);
+		return;
+	}
+	nunknown = resolve(m, false, &procs, &n, &unknown);
+	for (size_t i = 0; i < n; i++) {
+		proto_begin(&o, PROTO_RECORD);
+		proto_add(&o, "name", procs[i]->name);
+		if (procs[i]->pid > 0)
+			proto_addf(&o, "pid", "%ld", (long)procs[i]->pid);
+		send_frame(c, &o);
+	}
+	if (nunknown > 0) {
+		unknown_records(c, unknown, summary, sizeof(summary));
+		send_end(c, 1, summary);
+	} else
+		send_end(c, 0, NULL);
+	free(procs);
+	strv_free(unknown);
+}
+
+static void
+cmd_signal(struct client *c, const struct proto_msg *m)
+{
+	const char *signame = proto_get(m, "signal");
+	struct proc **procs = NULL;
+	size_t n = 0, nunknown;
+	char **unknown, summary[256], err[128];
+	int sig, failed = 0;
+
+	sig = signame_parse(signame);
+	if (sig == -1) {
+		snprintf(err, sizeof(err), "unknown signal: %s",
+		    signame ? signame : "");
+		send_end(c, 1, err);
+		return;
+	}
+	if (proto_get(m, "name") == NULL) {
+		send_end(c, 1, "no process name given");
+		return;
+	}
+	nunknown = resolve(m, false, &procs, &n, &unknown);
+	for (size_t i = 0; i < n; i++) {
+		struct proto_out o;
+
+		proto_begin(&o, PROTO_RECORD);
+		proto_add(&o, "name", procs[i]->name);
+		if (sup_signal(procs[i], sig) == 0) {
+			log_info("%s: sent SIG%s on request", procs[i]->name,
+			    signame_name(sig) ? signame_name(sig) : "?");
+			proto_add(&o, "result", "signalled");
+		} else {
+			proto_add(&o, "error", "not running");
+			failed++;
+		}
+		send_frame(c, &o);
+	}
+	if (nunknown > 0) {
+		unknown_records(c, unknown, summary, sizeof(summary));
+		send_end(c, 1, summary);
+	} else if (failed > 0) {
+		snprintf(summary, sizeof(summary), "%d process%s not "
+		    "signalled", failed, failed > 1 ? "es" : "");
+		send_end(c, 1, summary);
+	} else
+		send_end(c, 0, NULL);
+	free(procs);
+	strv_free(unknown);
+}
+
+/* Find the process named exactly "PROGRAM:N" now (it may be gone). */
+static struct proc *
+find_proc(const char *name)
+{
+	struct proc **v = NULL;
+	struct proc *p = NULL;
+	size_t n = 0;
+
+	if (strchr(name, ':') != NULL && registry_select(name, &v, &n) == 0 &&
+	    n == 1)
+		p = v[0];
+	free(v);
+	return p;
+}
+
+static void	request_step(struct job *job, void *arg);
+
+static void
+request_reply(struct request *r)
+{
+	struct client *c = r->client;
+	int failed = 0, unknown = 0;
+	char summary[256];
+	bool start = strcmp(r->cmd, "stop") != 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct proto_out o;
+		struct proc *p;
+		const char *result = NULL, *error = NULL;
+
+		proto_begin(&o, PROTO_RECORD);
+		proto_add(&o, "name", r->names[i]);
+		if (!r->known[i]) {
+			proto_add(&o, "error", "no such process");
+			send_frame(c, &o);
+			unknown++;
+			continue;
+		}
+		if ((p = find_proc(r->names[i])) == NULL) {
+			proto_add(&o, "result", "removed");
+			proto_add(&o, "error", "removed by reload");
+			send_frame(c, &o);
+			failed++;
+			continue;
+		}
+		if (!start)
+			result = r->before[i] == PROC_STOPPED ? "not running" :
+			    "stopped";
+		else switch (p->state) {
+		case PROC_RUNNING:
+			result = r->before[i] == PROC_RUNNING &&
+			    !r->restarting ? "already running" : "started";
+			break;
+		case PROC_EXITED:
+			result = "exited";
+			break;
+		case PROC_FATAL:
+			result = "FATAL";
+			error = p->reason[0] ? p->reason : "FATAL";
+			break;
+		case PROC_LOCKED:
+			result = "LOCKED";
+			error = p->reason[0] ? p->reason : "locked";
+			break;
+		default:
+			result = "stopped";
+			error = "stopped while starting";
+			break;
+		}
+		if (!start && p->state != PROC_STOPPED)
+			error = "did not stop";
+		proto_add(&o, "result", result);
+		proto_add(&o, "state", proc_state_name(p->state));
+		if (p->pid > 0)
+			proto_addf(&o, "pid", "%ld", (long)p->pid);
+		if (p->reason[0] != '\0')
+			proto_add(&o, "reason", p->reason);
+		if (error != NULL) {
+			proto_add(&o, "error", error);
+			failed++;
+		}
+		send_frame(c, &o);
+	}
+	if (unknown > 0) {
+		size_t off = (size_t)snprintf(summary, sizeof(summary),
+		    "no such process: ");
+		for (size_t i = 0, k = 0; i < r->n; i++)
+			if (!r->known[i] && off < sizeof(summary))
+				off += (size_t)snprintf(summary + off,
+				    sizeof(summary) - off, "%s%s",
+				    k++ ? ", " : "", r->names[i]);
+		send_end(c, 1, summary);
+	} else if (failed > 0) {
+		snprintf(summary, sizeof(summary), "%d process%s failed",
+		    failed, failed > 1 ? "es" : "");
+		send_end(c, 1, summary);
+	} else
+		send_end(c, 0, NULL);
+}
+
+/* Build a job over the request's known processes that still exist. */
+static void
+request_job(struct request *r, enum job_kind kind)
+{
+	struct proc **v = xcalloc(r->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct proc *p;
+		if (r->known[i] && (p = find_proc(r->names[i])) != NULL)
+			v[n++] = p;
+	}
+	r->job = job_new(kind, v, n, request_step, r);
+	free(v);
+	job_run(r->job);
+}
+
+static void
+request_step(struct job *job, void *arg)
+{
+	struct request *r = arg;
+
+	job_free(job);
+	r->job = NULL;
+	if (strcmp(r->cmd, "restart") == 0 && !r->restarting) {
+		r->restarting = true;
+		request_job(r, JOB_START);
+		return;
+	}
+	if (r->client != NULL) {
+		r->client->req = NULL;
+		request_reply(r);
+		client_pump(r->client);
+	}
+	request_free(r);
+}
+
+static void
+request_free(struct request *r)
+{
+	if (r == NULL)
+		return;
+	job_free(r->job);
+	free(r->cmd);
+	for (size_t i = 0; i < r->n; i++)
+		free(r->names[i]);
+	free(r->names);
+	free(r->before);
+	free(r->known);
+	free(r);
+}
+
+static void
+cmd_startstop(struct client *c, const struct proto_msg *m, const char *cmd)
+{
+	struct request *r;
+	struct proc **procs = NULL;
+	size_t n = 0, nunknown, i = 0, k = 0;
+	char **unknown;
+	const char *name;
+
+	if (proto_get(m, "name") == NULL) {
+		send_end(c, 1, "no process name given");
+		return;
+	}
+	nunknown = resolve(m, false, &procs, &n, &unknown);
+	r = xcalloc(1, sizeof(*r));
+	r->client = c;
+	r->cmd = xstrdup(cmd);
+	r->names = xcalloc(n + nunknown + 1, sizeof(*r->names));
+	r->before = xcalloc(n + nunknown + 1, sizeof(*r->before));
+	r->known = xcalloc(n + nunknown + 1, sizeof(*r->known));
+	/* Records go in name-resolution order, unknown names in place. */
+	while ((name = proto_next(m, "name", &i)) != NULL) {
+		bool is_unknown = false;
+		for (size_t u = 0; u < nunknown; u++)
+			if (strcmp(unknown[u], name) == 0)
+				is_unknown = true;
+		if (is_unknown) {
+			bool dup = false;
+			for (size_t j = 0; j < r->n; j++)
+				if (!r->known[j] &&
+				    strcmp(r->names[j], name) == 0)
+					dup = true;
+			if (!dup)
+				r->names[r->n++] = xstrdup(name);
+			continue;
+		}
+		/* Append the processes this name brought in, in order. */
+		struct proc **v = NULL;
+		size_t nv = 0;
+		(void)registry_select(name, &v, &nv);
+		for (size_t j = 0; j < nv; j++) {
+			bool dup = false;
+			for (size_t q = 0; q < r->n; q++)
+				if (r->known[q] &&
+				    strcmp(r->names[q], v[j]->name) == 0)
+					dup = true;
+			if (dup)
+				continue;
+			r->known[r->n] = true;
+			r->before[r->n] = v[j]->state;
+			r->names[r->n++] = xstrdup(v[j]->name);
+			k++;
+		}
+		free(v);
+	}
+	free(procs);
+	strv_free(unknown);
+	c->req = r;
+	request_job(r, strcmp(cmd, "start") == 0 ? JOB_START : JOB_STOP);
+}
+
+static void
+tail_line(void *arg, const char *line, size_t len)
+{
+	struct client *c = arg;
+	struct proto_out o;
+
+	proto_begin(&o, PROTO_RECORD);
+	proto_addn(&o, "line", line, len);
+	send_frame(c, &o);
+}
+
+static void
+cmd_tail(struct client *c, const struct proto_msg *m)
+{
+	const char *name = proto_get(m, "name"), *lines = proto_get(m, "lines");
+	const char *follow = proto_get(m, "follow");
+	struct proc **v = NULL;
+	size_t n = 0, i = 0, count = 0;
+	char err[256], *end;
+	long nlines = 10;
+
+	while (proto_next(m, "name", &i) != NULL)
+		count++;
+	if (count != 1) {
+		send_end(c, 1, "tail takes exactly one process name");
+		return;
+	}
+	if (lines != NULL) {
+		errno = 0;
+		nlines = strtol(lines, &end, 10);
+		if (*lines == '\0' || *end != '\0' || nlines < 0 ||
+		    errno != 0 || nlines > 100000) {
+			snprintf(err, sizeof(err), "bad lines: %s", lines);
+			send_end(c, 1, err);
+			return;
+		}
+	}
+	if (registry_select(name, &v, &n) == -1) {
+		snprintf(err, sizeof(err), "no such process: %s", name);
+		send_end(c, 1, err);
+		free(v);
+		return;
+	}
+	if (n != 1) {
+		snprintf(err, sizeof(err), "%s has %zu processes; name one as "
+		    "%s:N", name, n, name);
+		send_end(c, 1, err);
+		free(v);
+		return;
+	}
+	proc_tail(v[0], (size_t)nlines, tail_line, c);
+	if (follow != NULL && strcmp(follow, "1") == 0) {
+		c->follow = v[0];
+		c->busy = true;
+		timer_cancel(&c->idle);
+	} else
+		send_end(c, 0, NULL);
+	free(v);
+}
+
+/* Every line of output: to the clients following that process. */
+static void
+control_output(struct proc *p, const char *line, size_t len,
+    enum output_stream stream)
+{
+	for (struct client *c = clients; c != NULL; c = c->next) {
+		struct proto_out o;
+
+		if (c->follow != p)
+			continue;
+		if (c->outlen - c->outoff > FOLLOW_QUEUE_MAX) {
+			c->dropped++;
+			continue;
+		}
+		if (c->dropped > 0) {
+			proto_begin(&o, PROTO_RECORD);
+			proto_addf(&o, "dropped", "%lu", c->dropped);
+			send_frame(c, &o);
+			c->dropped = 0;
+		}
+		proto_begin(&o, PROTO_RECORD);
+		proto_addn(&o, "line", line, len);
+		proto_add(&o, "stream", stream == STREAM_STDOUT ? "stdout" :
+		    "stderr");
+		proto_addf(&o, "pid", "%ld", (long)p->pid);
+		send_frame(c, &o);
+	}
+}
+
+static void
+reload_done(struct apply_report *rep, void *arg)
+{
+	struct request *r = arg;
+	struct client *c = r->client;
+
+	if (c != NULL) {
+		for (size_t i = 0; i < rep->n; i++) {
+			struct proto_out o;
+
+			proto_begin(&o, PROTO_RECORD);
+			proto_add(&o, "program", rep->changes[i].program);
+			proto_add(&o, "action", rep->changes[i].action);
+			if (*rep->changes[i].detail)
+				proto_add(&o, "detail",
+				    rep->changes[i].detail);
+			send_frame(c, &o);
+		}
+		for (size_t i = 0; i < rep->notes.n; i++) {
+			struct proto_out o;
+
+			proto_begin(&o, PROTO_RECORD);
+			proto_add(&o, "note", rep->notes.msgs[i]);
+			send_frame(c, &o);
+		}
+		c->req = NULL;
+		send_end(c, 0, NULL);
+		client_pump(c);
+	}
+	request_free(r);
+}
+
+static void
+cmd_reload(struct client *c)
+{
+	struct msglist errs = MSGLIST_INIT;
+	struct request *r = xcalloc(1, sizeof(*r));
+
+	r->client = c;
+	r->cmd = xstrdup("reload");
+	c->req = r;
+	if (mwsupd_reload(&errs, reload_done, r) == -1) {
+		for (size_t i = 0; i < errs.n; i++) {
+			struct proto_out o;
+
+			proto_begin(&o, PROTO_RECORD);
+			proto_add(&o, "error", errs.msgs[i]);
+			send_frame(c, &o);
+		}
+		msglist_clear(&errs);
+		c->req = NULL;
+		request_free(r);
+		send_end(c, 1, "configuration has errors; nothing changed");
+	}
+}
+
+static void
+dispatch(struct client *c, const struct proto_msg *m)
+{
+	const char *cmd = proto_get(m, "cmd");
+	char err[128];
+
+	c->busy = true;
+	timer_cancel(&c->idle);
+	if (cmd == NULL) {
+		send_end(c, 1, "missing cmd");
+		return;
+	}
+	log_debug("control: uid %ld pid %ld: %s", (long)c->uid, (long)c->pid,
+	    cmd);
+	if (strcmp(cmd, "status") == 0)
+		cmd_status(c, m);
+	else if (strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
+	    strcmp(cmd, "restart") == 0) {
+		if (mwsupd_stopping() && strcmp(cmd, "stop") != 0)
+			send_end(c, 1, "mwsupd is shutting down");
+		else
+			cmd_startstop(c, m, cmd);
+	} else if (strcmp(cmd, "signal") == 0)
+		cmd_signal(c, m);
+	else if (strcmp(cmd, "pid") == 0)
+		cmd_pid(c, m);
+	else if (strcmp(cmd, "tail") == 0)
+		cmd_tail(c, m);
+	else if (strcmp(cmd, "reload") == 0)
+		cmd_reload(c);
+	else if (strcmp(cmd, "shutdown") == 0) {
+		log_info("shutdown requested by uid %ld", (long)c->uid);
+		send_end(c, 0, NULL);
+		c->busy = true;		/* until mwsupd exits */
+		c->shutdown_wait = true;
+		timer_cancel(&c->idle);
+		mwsupd_shutdown();
+	} else if (strcmp(cmd, "version") == 0) {
+		struct proto_out o;
+
+		proto_begin(&o, PROTO_RECORD);
+		proto_add(&o, "version", PACKAGE_VERSION);
+		proto_addf(&o, "protocol", "%d", PROTO_VERSION);
+		send_frame(c, &o);
+		send_end(c, 0, NULL);
+	} else {
+		snprintf(err, sizeof(err), "unknown command: %.64s", cmd);
+		send_end(c, 1, err);
+	}
+}
+
+/* ------------------------------------------------------- connections */
+
+static void
+client_want_write(struct client *c)
+{
+	uint32_t ev = c->busy || c->closing ? 0 : EPOLLIN;
+
+	if (c->outoff < c->outlen)
+		ev |= EPOLLOUT;
+	if (c->follow != NULL)
+		ev |= EPOLLIN;		/* to notice the client leaving */
+	if (c->io.fd != -1)
+		(void)loop_mod(&c->io, ev);
+}
+
+/* Decode and run whatever complete requests the input holds. */
+static void
+client_pump(struct client *c)
+{
+	const char *err;
+	long used;
+
+	while (!c->busy && !c->closing && c->inlen > 0) {
+		used = proto_decode(c->in, c->inlen, &msg, &err);
+		if (used == 0)
+			break;
+		if (used < 0 || msg.kind != PROTO_REQUEST) {
+			char buf[160];
+			if (used >= 0)
+				snprintf(buf, sizeof(buf), "malformed request: "
+				    "unexpected frame kind %u", msg.kind);
+			else
+				snprintf(buf, sizeof(buf),
+				    "malformed request: %s", err);
+			log_warnx("control: uid %ld pid %ld: %s",
+			    (long)c->uid, (long)c->pid, buf);
+			send_end(c, 1, buf);
+			c->closing = true;
+			break;
+		}
+		memmove(c->in, c->in + used, c->inlen - (size_t)used);
+		c->inlen -= (size_t)used;
+		dispatch(c, &msg);
+	}
+	client_want_write(c);
+}
+
+static void
+client_ready(int fd, uint32_t events, void *arg)
+{
+	struct client *c = arg;
+	ssize_t n;
+
+	if (events & EPOLLIN) {
+		if (c->follow != NULL || c->busy) {
+			/* A following client only ever closes. */
+			uint8_t junk[256];
+			n = read(fd, junk, sizeof(junk));
+			if (n == 0 || (n == -1 && errno != EAGAIN &&
+			    errno != EINTR) || (n > 0 && c->follow != NULL)) {
+				client_close(c);
+				return;
+			}
+		} else {
+			n = read(fd, c->in + c->inlen,
+			    sizeof(c->in) - c->inlen);
+			if (n == 0 || (n == -1 && errno != EAGAIN &&
+			    errno != EINTR)) {
+				client_close(c);
+				return;
+			}
+			if (n > 0) {
+				c->inlen += (size_t)n;
+				client_pump(c);
+			}
+		}
+	}
+	if ((events & (EPOLLHUP | EPOLLERR)) && !(events & EPOLLIN)) {
+		client_close(c);
+		return;
+	}
+	if (c->outoff < c->outlen) {
+		n = write(fd, c->out + c->outoff, c->outlen - c->outoff);
+		if (n == -1 && errno != EAGAIN && errno != EINTR) {
+			client_close(c);
+			return;
+		}
+		if (n > 0)
+			c->outoff += (size_t)n;
+	}
+	if (c->outoff == c->outlen && c->closing) {
+		client_close(c);
+		return;
+	}
+	client_want_write(c);
+}
+
+static void
+client_idle(struct timer *t, void *arg)
+{
+	struct client *c = arg;
+
+	(void)t;
+	if (c->busy)
+		return;
+	log_debug("control: dropping idle client pid %ld", (long)c->pid);
+	client_close(c);
+}
+
+static void
+client_destroy(void *arg)
+{
+	struct client *c = arg;
+
+	free(c->out);
+	free(c);
+}
+
+static void
+client_close(struct client *c)
+{
+	if (c->io.fd == -1)
+		return;
+	if (c->req != NULL)
+		c->req->client = NULL;	/* the operation goes on */
+	c->follow = NULL;
+	timer_cancel(&c->idle);
+	close(c->io.fd);
+	loop_del(&c->io);
+	c->io.fd = -1;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	nclients--;
+	loop_defer_free(client_destroy, c);
+}
+
+/* Is the peer allowed: root, our user, or a member of socket_group? */
+static bool
+peer_allowed(uid_t uid, gid_t gid, pid_t pid)
+{
+	char path[64], line[4096];
+	bool ok = false;
+	FILE *fp;
+
+	if (uid == 0 || uid == geteuid())
+		return true;
+	if (allowed_gid == (gid_t)-1)
+		return false;
+	if (gid == allowed_gid)
+		return true;
+	/* Supplementary groups of the connecting process itself. */
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((fp = fopen(path, "re")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (char *s = line + 7, *end; *s != '\0'; s = end) {
+			unsigned long g = strtoul(s, &end, 10);
+			if (end == s)
+				break;
+			if ((gid_t)g == allowed_gid)
+				ok = true;
+		}
+		break;
+	}
+	fclose(fp);
+	return ok;
+}
+
+static void
+accept_resume(struct timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (listen_io.fd != -1)
+		(void)loop_mod(&listen_io, EPOLLIN);
+}
+
+/* Make room for one more client: drop the oldest idle one. */
+static bool
+evict_idle(void)
+{
+	struct client *victim = NULL;
+
+	for (struct client *c = clients; c != NULL; c = c->next)
+		if (!c->busy)
+			victim = c;	/* the list is newest first */
+	if (victim == NULL)
+		return false;
+	log_warnx("control: too many clients; dropping idle pid %ld",
+	    (long)victim->pid);
+	client_close(victim);
+	return true;
+}
+
+static void
+listen_ready(int fd, uint32_t events, void *arg)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct client *c;
+	int cfd;
+
+	(void)events;
+	(void)arg;
+	for (int i = 0; i < 64; i++) {
+		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd == -1) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* Out of descriptors: pause accepting, keep
+				   supervising. */
+				log_warn("control: cannot accept");
+				(void)loop_mod(&listen_io, 0);
+				(void)timer_set(&accept_timer,
+				    now_ms() + ACCEPT_BACKOFF_MS);
+			}
+			return;
+		}
+		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len)
+		    == -1) {
+			close(cfd);
+			continue;
+		}
+		if (!peer_allowed(cred.uid, cred.gid, cred.pid)) {
+			static const char *deny = "permission denied";
+			struct proto_out o;
+			long flen;
+
+			log_warnx("control: refused client uid %ld pid %ld",
+			    (long)cred.uid, (long)cred.pid);
+			proto_begin(&o, PROTO_END);
+			proto_add(&o, "status", "1");
+			proto_add(&o, "error", deny);
+			if ((flen = proto_finish(&o)) > 0)
+				(void)!write(cfd, o.buf, (size_t)flen);
+			close(cfd);
+			continue;
+		}
+		if (nclients >= CLIENTS_MAX && !evict_idle()) {
+			log_warnx("control: too many clients; refusing pid %ld",
+			    (long)cred.pid);
+			close(cfd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			close(cfd);
+			continue;
+		}
+		c->uid = cred.uid;
+		c->pid = cred.pid;
+		timer_init(&c->idle, client_idle, c);
+		if (loop_add(&c->io, cfd, EPOLLIN, client_ready, c) == -1) {
+			close(cfd);
+			free(c);
+			continue;
+		}
+		(void)timer_set(&c->idle, now_ms() + IDLE_TIMEOUT_MS);
+		c->next = clients;
+		if (clients != NULL)
+			clients->prev = c;
+		clients = c;
+		nclients++;
+	}
+}
+
+/* ------------------------------------------------------------ socket */
+
+/* Does a live mwsupd answer at PATH? */
+static bool
+socket_alive(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool alive;
+
+	if (fd == -1)
+		return false;
+	alive = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0;
+	close(fd);
+	return alive;
+}
+
+static void
+apply_mode(const struct conf *conf)
+{
+	struct group *gr;
+
+	allowed_gid = (gid_t)-1;
+	if (conf->socket_group != NULL) {
+		if ((gr = getgrnam(conf->socket_group)) == NULL)
+			log_warnx("socket_group %s: no such group",
+			    conf->socket_group);
+		else {
+			allowed_gid = gr->gr_gid;
+			if (chown(sockpath, (uid_t)-1, gr->gr_gid) == -1)
+				log_warn("chown %s", sockpath);
+		}
+	}
+	if (chmod(sockpath, (mode_t)conf->socket_mode) == -1)
+		log_warn("chmod %s", sockpath);
+}
+
+int
+control_open(const struct conf *conf, char *err, size_t len)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(conf->socket) >= sizeof(sun.sun_path)) {
+		snprintf(err, len, "socket path too long: %s", conf->socket);
+		return -1;
+	}
+	strcpy(sun.sun_path, conf->socket);
+	if (lstat(conf->socket, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, len, "%s exists and is not a socket",
+			    conf->socket);
+			return -1;
+		}
+		if (socket_alive(&sun)) {
+			snprintf(err, len, "another mwsupd answers on %s",
+			    conf->socket);
+			return -2;
+		}
+		(void)unlink(conf->socket);	/* stale */
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd == -1) {
+		snprintf(err, len, "socket: %s", strerror(errno));
+		return -1;
+	}
+	/* Nobody may connect before mode and group are right: bind with
+	   no permissions at all, fix them, and only then listen. */
+	old = umask(0777);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		umask(old);
+		snprintf(err, len, "cannot bind %s: %s", conf->socket,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	umask(old);
+	sockpath = xstrdup(conf->socket);
+	apply_mode(conf);
+	if (listen(fd, 128) == -1 ||
+	    loop_add(&listen_io, fd, EPOLLIN, listen_ready, NULL) == -1) {
+		snprintf(err, len, "cannot listen on %s: %s", conf->socket,
+		    strerror(errno));
+		close(fd);
+		(void)unlink(conf->socket);
+		return -1;
+	}
+	timer_init(&accept_timer, accept_resume, NULL);
+	proc_set_output_hook(control_output);
+	return 0;
+}
+
+void
+control_reconfigure(const struct conf *conf)
+{
+	if (sockpath != NULL)
+		apply_mode(conf);
+}
+
+void
+control_proc_gone(struct proc *p)
+{
+	for (struct client *c = clients; c != NULL; c = c->next)
+		if (c->follow == p) {
+			c->follow = NULL;
+			send_end(c, 0, NULL);
+			c->closing = true;
+			client_want_write(c);
+		}
+}
+
+void
+control_exiting(void)
+{
+	/* Last words, best effort: the shutdown waiters get end-of-file
+	   when we close; followers get their END. */
+	for (struct client *c = clients; c != NULL; c = c->next) {
+		if (c->follow != NULL) {
+			c->follow = NULL;
+			send_end(c, 0, NULL);
+		}
+		if (c->outoff < c->outlen)
+			(void)!write(c->io.fd, c->out + c->outoff,
+			    c->outlen - c->outoff);
+	}
+}
+
+void
+control_close(void)
+{
+	while (clients != NULL)
+		client_close(clients);
+	if (listen_io.fd != -1) {
+		close(listen_io.fd);
+		loop_del(&listen_io);
+		listen_io.fd = -1;
+	}
+	timer_cancel(&accept_timer);
+	if (sockpath != NULL)
+		(void)unlink(sockpath);
+	free(sockpath);
+	sockpath = NULL;
+}

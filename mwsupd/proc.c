@@ -1,0 +1,766 @@
+/*
+ * proc.c — spawn, signal and reap processes; capture their output.
+ *
+ * Spawning prepares everything (argv, environment, executable path, user
+ * and groups) before fork(); the child then only makes async-signal-safe
+ * system calls and reports a failure before exec through a close-on-exec
+ * pipe, so the parent learns synchronously whether exec worked and why not.
+ *
+ * Signals go to pids we have not reaped yet: a pid cannot be recycled
+ * before its parent reaps it, and proc_reap() is the only place that reaps
+ * and it forgets the pid in the same step, so a recycled pid is never
+ * signalled — without spending a pidfd per process.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "lockfile.h"
+#include "log.h"
+#include "loop.h"
+#include "proc.h"
+#include "xalloc.h"
+
+extern char **environ;
+
+#define PID_BUCKETS	8192
+#define READ_CHUNK	65536
+#define DRAIN_MAX	(1024 * 1024)	/* bytes read from a pipe at reap */
+
+struct proc_io;
+
+struct output {
+	struct io	 io;
+	struct proc_io	*pio;
+	enum output_stream stream;
+	char		*partial;	/* OUTPUT_LINE_MAX bytes, on demand */
+	size_t		 plen;
+};
+
+struct proc_io {
+	struct proc	*proc;
+	pid_t		 pid;		/* of the output being read */
+	struct output	 out[2];
+	char		*ring;		/* OUTPUT_RING_MAX bytes, on demand */
+	size_t		 ringlen;
+	bool		 prepared;
+	struct proc_spec spec;		/* expanded settings */
+	char		*path;		/* executable, resolved on PATH */
+	char	       **envp;
+	struct lockfile	*lock;
+};
+
+/* What a child reports when it fails before exec. */
+struct child_report {
+	int	stage;
+	int	err;
+};
+
+enum child_stage {
+	STAGE_IO, STAGE_SETGROUPS, STAGE_SETGID, STAGE_SETUID,
+	STAGE_CHDIR, STAGE_EXEC, STAGE_PARENT,
+};
+
+static struct proc	*pid_hash[PID_BUCKETS];
+static size_t		 nlive;
+static int		 devnull = -1;
+static output_hook	 out_hook;
+static char		 readbuf[READ_CHUNK];
+
+static void	output_close(struct output *o);
+
+int
+proc_layer_init(void)
+{
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	return devnull == -1 ? -1 : 0;
+}
+
+void
+proc_set_output_hook(output_hook hook)
+{
+	out_hook = hook;
+}
+
+size_t
+proc_live_count(void)
+{
+	return nlive;
+}
+
+/* ------------------------------------------------------------ pid hash */
+
+static size_t
+pid_bucket(pid_t pid)
+{
+	return (size_t)pid % PID_BUCKETS;
+}
+
+static void
+pid_insert(struct proc *p)
+{
+	size_t b = pid_bucket(p->pid);
+
+	p->hash_next = pid_hash[b];
+	pid_hash[b] = p;
+	nlive++;
+}
+
+static void
+pid_remove(struct proc *p)
+{
+	struct proc **pp;
+
+	for (pp = &pid_hash[pid_bucket(p->pid)]; *pp != NULL;
+	    pp = &(*pp)->hash_next)
+		if (*pp == p) {
+			*pp = p->hash_next;
+			p->hash_next = NULL;
+			nlive--;
+			return;
+		}
+}
+
+struct proc *
+proc_by_pid(pid_t pid)
+{
+	for (struct proc *p = pid_hash[pid_bucket(pid)]; p != NULL;
+	    p = p->hash_next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* -------------------------------------------------------------- output */
+
+/* Keep LINE in P's recent output; drop the oldest half when full. */
+static void
+ring_add(struct proc_io *pio, const char *line, size_t len)
+{
+	if (len > OUTPUT_RING_MAX / 2)
+		len = OUTPUT_RING_MAX / 2;
+	if (pio->ring == NULL && (pio->ring = malloc(OUTPUT_RING_MAX)) == NULL)
+		return;
+	if (pio->ringlen + len + 1 > OUTPUT_RING_MAX) {
+		/* Drop whole lines until at least half is free. */
+		size_t cut = 0;
+		while (cut < pio->ringlen &&
+		    (cut < OUTPUT_RING_MAX / 2 ||
+		    pio->ringlen - cut + len + 1 > OUTPUT_RING_MAX)) {
+			char *nl = memchr(pio->ring + cut, '\n',
+			    pio->ringlen - cut);
+			cut = nl ? (size_t)(nl - pio->ring) + 1 : pio->ringlen;
+		}
+		memmove(pio->ring, pio->ring + cut, pio->ringlen - cut);
+		pio->ringlen -= cut;
+	}
+	memcpy(pio->ring + pio->ringlen, line, len);
+	pio->ringlen += len;
+	pio->ring[pio->ringlen++] = '\n';
+}
+
+void
+proc_tail(const struct proc *p, size_t n,
+    void (*cb)(void *arg, const char *line, size_t len), void *arg)
+{
+	const struct proc_io *pio = p->io;
+	size_t start, end;
+
+	if (pio == NULL || pio->ring == NULL || n == 0)
+		return;
+	/* Walk back over N newlines from the end. */
+	start = pio->ringlen;
+	for (size_t seen = 0; start > 0; start--) {
+		if (pio->ring[start - 1] == '\n' && start != pio->ringlen &&
+		    ++seen == n)
+			break;
+	}
+	for (; start < pio->ringlen; start = end + 1) {
+		const char *nl = memchr(pio->ring + start, '\n',
+		    pio->ringlen - start);
+		end = (size_t)(nl - pio->ring);
+		cb(arg, pio->ring + start, end - start);
+	}
+}
+
+static void
+deliver(struct output *o, const char *line, size_t len)
+{
+	struct proc_io *pio = o->pio;
+	struct proc *p = pio->proc;
+	char clean[OUTPUT_LINE_MAX];
+
+	/* NUL bytes would cut a syslog line and cannot cross the control
+	   protocol: show them as '?'. */
+	if (memchr(line, '\0', len) != NULL) {
+		for (size_t i = 0; i < len; i++)
+			clean[i] = line[i] ? line[i] : '?';
+		line = clean;
+	}
+
+	log_child_line(p->program->conf->syslog_ident, pio->pid,
+	    o->stream == STREAM_STDOUT ? LOG_INFO : LOG_ERR, line, len);
+	ring_add(pio, line, len);
+	if (out_hook != NULL)
+		out_hook(p, line, len, o->stream);
+}
+
+/* Cut DATA into lines; keep an unfinished last line for later. */
+static void
+output_feed(struct output *o, const char *data, size_t n)
+{
+	while (n > 0) {
+		const char *nl = memchr(data, '\n', n);
+		size_t seg = nl ? (size_t)(nl - data) : n;
+		size_t take;
+
+		if (o->plen + seg <= OUTPUT_LINE_MAX) {
+			if (nl == NULL) {
+				if (o->partial == NULL &&
+				    (o->partial = malloc(OUTPUT_LINE_MAX))
+				    == NULL)
+					return;
+				memcpy(o->partial + o->plen, data, seg);
+				o->plen += seg;
+				return;
+			}
+			if (o->plen == 0)
+				deliver(o, data, seg);
+			else {
+				memcpy(o->partial + o->plen, data, seg);
+				deliver(o, o->partial, o->plen + seg);
+				o->plen = 0;
+			}
+			data += seg + 1;
+			n -= seg + 1;
+			continue;
+		}
+		/* Longer than a line may be: fill up, split, go on. */
+		if (o->partial == NULL &&
+		    (o->partial = malloc(OUTPUT_LINE_MAX)) == NULL)
+			return;
+		take = OUTPUT_LINE_MAX - o->plen;
+		memcpy(o->partial + o->plen, data, take);
+		deliver(o, o->partial, OUTPUT_LINE_MAX);
+		o->plen = 0;
+		data += take;
+		n -= take;
+	}
+}
+
+static void
+output_flush(struct output *o)
+{
+	if (o->plen > 0)
+		deliver(o, o->partial, o->plen);
+	o->plen = 0;
+}
+
+/* Read what is there (at most MAX bytes).  Returns 1 at EOF or error. */
+static int
+output_read(struct output *o, size_t max)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	while (total < max) {
+		n = read(o->io.fd, readbuf, sizeof(readbuf));
+		if (n > 0) {
+			output_feed(o, readbuf, (size_t)n);
+			total += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		return 1;		/* EOF or a real error */
+	}
+	return 0;
+}
+
+static void
+output_ready(int fd, uint32_t events, void *arg)
+{
+	struct output *o = arg;
+
+	(void)fd;
+	(void)events;
+	/* One chunk per wake-up keeps a flooding child from starving the
+	   others; epoll is level-triggered and brings us back. */
+	if (output_read(o, 1) == 1)
+		output_close(o);
+}
+
+static void
+output_close(struct output *o)
+{
+	int fd = o->io.fd;
+
+	if (fd == -1)
+		return;
+	output_flush(o);
+	loop_del(&o->io);
+	close(fd);
+	free(o->partial);
+	o->partial = NULL;
+}
+
+static int
+output_open(struct output *o, int fd)
+{
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
+	    loop_add(&o->io, fd, EPOLLIN, output_ready, o) == -1)
+		return -1;
+	return 0;
+}
+
+/* --------------------------------------------------------- preparation */
+
+static struct proc_io *
+pio_get(struct proc *p)
+{
+	struct proc_io *pio = p->io;
+
+	if (pio != NULL)
+		return pio;
+	pio = xcalloc(1, sizeof(*pio));
+	pio->proc = p;
+	for (int i = 0; i < 2; i++) {
+		pio->out[i].io.fd = -1;
+		pio->out[i].pio = pio;
+		pio->out[i].stream = i == 0 ? STREAM_STDOUT : STREAM_STDERR;
+	}
+	p->io = pio;
+	return pio;
+}
+
+/* Set KEY=VALUE in the NULL-terminated *ENVP of *N entries (replaces). */
+static void
+env_put(char ***envp, size_t *n, char *kv)
+{
+	size_t klen = strcspn(kv, "=");
+
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp((*envp)[i], kv, klen) == 0 &&
+		    (*envp)[i][klen] == '=') {
+			free((*envp)[i]);
+			(*envp)[i] = kv;
+			return;
+		}
+	*envp = xreallocarray(*envp, *n + 2, sizeof(**envp));
+	(*envp)[(*n)++] = kv;
+	(*envp)[*n] = NULL;
+}
+
+static char **
+build_env(const struct proc *p, const struct proc_spec *spec,
+    const struct passwd *pw)
+{
+	char **envp = xcalloc(1, sizeof(*envp));
+	size_t n = 0;
+
+	for (char **e = environ; *e != NULL; e++)
+		if (strchr(*e, '=') != NULL)
+			env_put(&envp, &n, xstrdup(*e));
+	if (pw != NULL) {
+		env_put(&envp, &n, xasprintf("HOME=%s", pw->pw_dir));
+		env_put(&envp, &n, xasprintf("USER=%s", pw->pw_name));
+		env_put(&envp, &n, xasprintf("LOGNAME=%s", pw->pw_name));
+		env_put(&envp, &n, xasprintf("SHELL=%s", pw->pw_shell));
+	}
+	for (char **e = spec->environment; e != NULL && *e != NULL; e++)
+		env_put(&envp, &n, xstrdup(*e));
+	env_put(&envp, &n, xasprintf("MWSUP_PROGRAM=%s",
+	    p->program->conf->name));
+	env_put(&envp, &n, xasprintf("MWSUP_PROCESS_NUM=%d", p->num));
+	env_put(&envp, &n, xasprintf("MWSUP_PROCESS_NAME=%s", p->name));
+	return envp;
+}
+
+static const char *
+env_get(char **envp, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (; envp != NULL && *envp != NULL; envp++)
+		if (strncmp(*envp, key, klen) == 0 && (*envp)[klen] == '=')
+			return *envp + klen + 1;
+	return NULL;
+}
+
+/* The file execve() should run for NAME, searching PATH like execvp. */
+static char *
+resolve_path(const char *name, const char *pathvar)
+{
+	struct stat st;
+
+	if (strchr(name, '/') != NULL)
+		return xstrdup(name);
+	if (pathvar == NULL)
+		pathvar = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+		    "/sbin:/bin";
+	for (const char *d = pathvar; ; ) {
+		size_t dlen = strcspn(d, ":");
+		char *cand = xasprintf("%.*s%s%s", (int)dlen,
+		    dlen ? d : ".", "/", name);
+		if (stat(cand, &st) == 0 && S_ISREG(st.st_mode) &&
+		    access(cand, X_OK) == 0)
+			return cand;
+		free(cand);
+		if (d[dlen] == '\0')
+			break;
+		d += dlen + 1;
+	}
+	return NULL;
+}
+
+/* Expand the program's settings for P once; they cannot change later. */
+static int
+prepare(struct proc *p, struct proc_io *pio, char *reason, size_t len)
+{
+	char err[256];
+
+	if (pio->prepared)
+		return 0;
+	if (conf_expand_proc(p->program->conf, p->num, &pio->spec, err,
+	    sizeof(err)) == -1) {
+		snprintf(reason, len, "%s", err);
+		return -1;
+	}
+	pio->prepared = true;
+	return 0;
+}
+
+/* ----------------------------------------------------------- spawning */
+
+/* The child: async-signal-safe calls only, then exec or report. */
+static void __attribute__((noreturn))
+child(struct proc_io *pio, const struct passwd *pw, gid_t *groups,
+    int ngroups, int outfd, int errfd, int reportfd, pid_t parent,
+    int um)
+{
+	struct child_report rep = { STAGE_IO, 0 };
+	struct sigaction sa;
+	sigset_t none;
+
+	(void)setpgid(0, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &sa, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+	if (dup2(devnull, 0) == -1 || dup2(outfd, 1) == -1 ||
+	    dup2(errfd, 2) == -1)
+		goto fail;
+	/* Nothing else is inherited: everything >= 3 closes at exec (the
+	   report pipe included, which is how the parent learns of it). */
+	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */)
+	    == -1) {
+		for (int fd = 3; fd < 65536; fd++)
+			if (fd != reportfd)
+				(void)close(fd);
+	}
+	if (pw != NULL) {
+		rep.stage = STAGE_SETGROUPS;
+		if (setgroups((size_t)ngroups, groups) == -1)
+			goto fail;
+		rep.stage = STAGE_SETGID;
+		if (setgid(pw->pw_gid) == -1)
+			goto fail;
+		rep.stage = STAGE_SETUID;
+		if (setuid(pw->pw_uid) == -1)
+			goto fail;
+	}
+	/* After the credential change, which would clear it. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);		/* mwsupd died meanwhile */
+	if (pio->spec.directory != NULL) {
+		rep.stage = STAGE_CHDIR;
+		if (chdir(pio->spec.directory) == -1)
+			goto fail;
+	}
+	if (um >= 0)
+		umask((mode_t)um);
+	rep.stage = STAGE_EXEC;
+	execve(pio->path, pio->spec.argv, pio->envp);
+fail:
+	rep.err = errno;
+	(void)!write(reportfd, &rep, sizeof(rep));
+	_exit(127);
+}
+
+static bool
+transient(int err)
+{
+	return err == EAGAIN || err == ENOMEM || err == ENFILE ||
+	    err == EMFILE || err == EINTR;
+}
+
+static void
+report_reason(const struct proc *p, const struct proc_io *pio,
+    const struct child_report *rep, char *reason, size_t len)
+{
+	const char *user = p->program->conf->user;
+
+	switch (rep->stage) {
+	case STAGE_EXEC:
+		if (rep->err == ENOENT)
+			snprintf(reason, len, "no such file: %s", pio->path);
+		else if (rep->err == EACCES)
+			snprintf(reason, len, "permission denied: %s",
+			    pio->path);
+		else if (rep->err == ENOEXEC)
+			snprintf(reason, len, "not an executable: %s",
+			    pio->path);
+		else
+			snprintf(reason, len, "cannot execute %s: %s",
+			    pio->path, strerror(rep->err));
+		break;
+	case STAGE_CHDIR:
+		snprintf(reason, len, "cannot change directory to %s: %s",
+		    pio->spec.directory, strerror(rep->err));
+		break;
+	case STAGE_SETGROUPS:
+	case STAGE_SETGID:
+	case STAGE_SETUID:
+		snprintf(reason, len, "cannot switch to user %s: %s",
+		    user ? user : "?", strerror(rep->err));
+		break;
+	default:
+		snprintf(reason, len, "cannot set up the process: %s",
+		    strerror(rep->err));
+		break;
+	}
+}
+
+static int
+spawn(struct proc *p, char *reason, size_t len, bool *permanent)
+{
+	const struct program_conf *pc = p->program->conf;
+	struct proc_io *pio = pio_get(p);
+	struct passwd *pw = NULL;
+	struct child_report rep;
+	gid_t *groups = NULL;
+	int ngroups = 0, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int repp[2] = { -1, -1 }, status;
+	ssize_t n;
+	pid_t pid, self = getpid();
+
+	*permanent = true;
+	if (prepare(p, pio, reason, len) == -1)
+		return -1;
+	if (pc->user != NULL) {
+		errno = 0;
+		if ((pw = getpwnam(pc->user)) == NULL) {
+			snprintf(reason, len, "unknown user");
+			return -1;
+		}
+		ngroups = 64;
+		groups = xcalloc((size_t)ngroups, sizeof(*groups));
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups)
+		    == -1) {
+			groups = xreallocarray(groups, (size_t)ngroups,
+			    sizeof(*groups));
+			if (getgrouplist(pw->pw_name, pw->pw_gid, groups,
+			    &ngroups) == -1)
+				ngroups = 0;
+		}
+	}
+	if (pio->envp == NULL)
+		pio->envp = build_env(p, &pio->spec, pw);
+	if (pio->path == NULL &&
+	    (pio->path = resolve_path(pio->spec.argv[0],
+	    env_get(pio->envp, "PATH"))) == NULL) {
+		snprintf(reason, len, "no such file: %s", pio->spec.argv[0]);
+		goto fail;
+	}
+
+	*permanent = false;
+	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
+	    pipe2(repp, O_CLOEXEC) == -1) {
+		snprintf(reason, len, "cannot create pipes: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	pid = fork();
+	if (pid == -1) {
+		snprintf(reason, len, "cannot fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0)
+		child(pio, pw, groups, ngroups, outp[1], errp[1], repp[1],
+		    self, pc->umask);
+
+	(void)setpgid(pid, pid);	/* whichever of us gets there first */
+	close(outp[1]);
+	close(errp[1]);
+	close(repp[1]);
+	outp[1] = errp[1] = repp[1] = -1;
+	do
+		n = read(repp[0], &rep, sizeof(rep));
+	while (n == -1 && errno == EINTR);
+	close(repp[0]);
+	repp[0] = -1;
+	if (n == (ssize_t)sizeof(rep)) {
+		/* It failed before exec and is exiting: collect it now. */
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		report_reason(p, pio, &rep, reason, len);
+		*permanent = !transient(rep.err);
+		goto fail;
+	}
+	free(groups);
+	groups = NULL;
+
+	pio->pid = pid;
+	if (output_open(&pio->out[0], outp[0]) == -1) {
+		log_warn("%s: cannot watch stdout", p->name);
+		close(outp[0]);
+	}
+	if (output_open(&pio->out[1], errp[0]) == -1) {
+		log_warn("%s: cannot watch stderr", p->name);
+		close(errp[0]);
+	}
+	p->pid = pid;
+	pid_insert(p);
+	log_info("%s: spawned pid %ld: %s", p->name, (long)pid,
+	    pc->command);
+	return 0;
+
+fail:
+	free(groups);
+	for (int i = 0; i < 2; i++) {
+		if (outp[i] != -1)
+			close(outp[i]);
+		if (errp[i] != -1)
+			close(errp[i]);
+		if (repp[i] != -1)
+			close(repp[i]);
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------- signals */
+
+static void
+send_signal(struct proc *p, int sig, bool group)
+{
+	if (p->pid <= 0)
+		return;
+	if (kill(group ? -p->pid : p->pid, sig) == -1 && errno != ESRCH)
+		log_warn("%s: cannot send signal %d to %s %ld", p->name, sig,
+		    group ? "process group" : "pid", (long)p->pid);
+}
+
+void
+proc_reap(void)
+{
+	struct proc *p;
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		if ((p = proc_by_pid(pid)) == NULL) {
+			log_debug("reaped orphan pid %ld", (long)pid);
+			continue;
+		}
+		pid_remove(p);
+		/* Every line it wrote before dying is logged first. */
+		for (int i = 0; i < 2; i++) {
+			struct output *o = &p->io->out[i];
+			if (o->io.fd != -1) {
+				(void)output_read(o, DRAIN_MAX);
+				output_close(o);
+			}
+		}
+		sup_exited(p, status);
+	}
+}
+
+/* ---------------------------------------------------------- lockfiles */
+
+static int
+lock(struct proc *p, char *reason, size_t len)
+{
+	struct proc_io *pio = pio_get(p);
+	int busy;
+
+	if (p->lock_held)
+		return 1;
+	if (p->program->conf->lockfile == NULL)
+		return 1;
+	if (prepare(p, pio, reason, len) == -1)
+		return -1;
+	pio->lock = lockfile_take(pio->spec.lockfile, &busy, reason, len);
+	if (pio->lock == NULL)
+		return busy ? 0 : -1;
+	p->lock_held = true;
+	return 1;
+}
+
+static void
+unlock(struct proc *p)
+{
+	if (!p->lock_held)
+		return;
+	lockfile_give(p->io->lock);
+	p->io->lock = NULL;
+	p->lock_held = false;
+}
+
+static void
+release(struct proc *p)
+{
+	struct proc_io *pio = p->io;
+
+	if (p->pid > 0)
+		pid_remove(p);
+	unlock(p);
+	if (pio == NULL)
+		return;
+	for (int i = 0; i < 2; i++)
+		output_close(&pio->out[i]);
+	free(pio->ring);
+	if (pio->prepared)
+		proc_spec_free(&pio->spec);
+	free(pio->path);
+	strv_free(pio->envp);
+	free(pio);
+	p->io = NULL;
+}
+
+const struct sup_ops proc_ops = {
+	.now = now_ms,
+	.spawn = spawn,
+	.signal = send_signal,
+	.lock = lock,
+	.unlock = unlock,
+	.changed = NULL,	/* set by main.c through its own copy */
+	.release = release,
+};

@@ -1,0 +1,46 @@
+/*
+ * proc.h — processes as the kernel sees them (mechanism): spawn with
+ * everything prepared before fork(), signal, reap in one place, capture
+ * output line by line.  No policy here: supervise.c decides, this acts.
+ */
+#ifndef MWSUP_PROC_H
+#define MWSUP_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "supervise.h"
+
+#define OUTPUT_LINE_MAX	4096	/* longer lines are split */
+#define OUTPUT_RING_MAX	16384	/* bytes of recent output kept per process */
+
+enum output_stream { STREAM_STDOUT = 1, STREAM_STDERR = 2 };
+
+/* The real struct sup_ops: fork/exec, kill, flock, the monotonic clock. */
+extern const struct sup_ops	proc_ops;
+
+/* Prepare the layer (opens /dev/null).  -1 with errno on failure. */
+int	proc_layer_init(void);
+
+/* Reap every exited child: ours go to sup_exited(), orphans are dropped. */
+void	proc_reap(void);
+
+/* The process whose current pid is PID, or NULL. */
+struct proc *proc_by_pid(pid_t pid);
+
+/* Called for every line of output (control: tail -f followers). */
+typedef void (*output_hook)(struct proc *p, const char *line, size_t len,
+	    enum output_stream stream);
+void	proc_set_output_hook(output_hook hook);
+
+/*
+ * Call CB for each of the last N lines of P's output (stdout and stderr
+ * interleaved in arrival order), oldest first.
+ */
+void	proc_tail(const struct proc *p, size_t n,
+	    void (*cb)(void *arg, const char *line, size_t len), void *arg);
+
+/* Number of children spawned and not yet reaped. */
+size_t	proc_live_count(void);
+
+#endif /* MWSUP_PROC_H */

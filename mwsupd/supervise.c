@@ -1,0 +1,591 @@
+/*
+ * supervise.c — the state machine of SPEC §2 and jobs over many processes.
+ * Policy only: all effects on the world go through struct sup_ops.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "log.h"
+#include "signame.h"
+#include "supervise.h"
+#include "xalloc.h"
+
+static const struct sup_ops	*ops;
+
+static void	proc_timer(struct timer *t, void *arg);
+static void	try_start(struct proc *p);
+static void	job_notify(struct proc *p);
+static void	job_done_timer(struct timer *t, void *arg);
+
+static const char *const state_names[] = {
+	[PROC_STOPPED]	= "STOPPED",
+	[PROC_STARTING]	= "STARTING",
+	[PROC_RUNNING]	= "RUNNING",
+	[PROC_BACKOFF]	= "BACKOFF",
+	[PROC_STOPPING]	= "STOPPING",
+	[PROC_EXITED]	= "EXITED",
+	[PROC_FATAL]	= "FATAL",
+	[PROC_LOCKED]	= "LOCKED",
+};
+
+const char *
+proc_state_name(enum proc_state s)
+{
+	if ((size_t)s < sizeof(state_names) / sizeof(state_names[0]))
+		return state_names[s];
+	return "UNKNOWN";
+}
+
+void
+sup_init(const struct sup_ops *o)
+{
+	ops = o;
+}
+
+/* ------------------------------------------------------------ programs */
+
+static struct proc *
+proc_new(struct program *prog, int num)
+{
+	struct proc *p = xcalloc(1, sizeof(*p));
+
+	p->program = prog;
+	p->num = num;
+	p->name = xasprintf("%s:%d", prog->conf->name, num);
+	p->state = PROC_STOPPED;
+	p->exit_status = -1;
+	p->since = time(NULL);
+	timer_init(&p->timer, proc_timer, p);
+	return p;
+}
+
+static void
+proc_free(struct proc *p)
+{
+	timer_cancel(&p->timer);
+	if (ops->release != NULL)
+		ops->release(p);
+	if (p->job != NULL) {
+		p->job->procs[p->job_slot] = NULL;
+		p->job->pending--;
+		p->job = NULL;
+	}
+	free(p->name);
+	free(p);
+}
+
+struct program *
+program_new(struct program_conf *pc, struct confref *cr)
+{
+	struct program *prog = xcalloc(1, sizeof(*prog));
+
+	prog->conf = pc;
+	prog->confref = cr;
+	cr->refs++;
+	program_resize(prog, pc->numprocs);
+	return prog;
+}
+
+void
+program_resize(struct program *prog, int nprocs)
+{
+	int base = prog->conf->numprocs_start;
+
+	for (int i = nprocs; i < prog->nprocs; i++)
+		proc_free(prog->procs[i]);
+	prog->procs = xreallocarray(prog->procs, (size_t)nprocs,
+	    sizeof(*prog->procs));
+	for (int i = prog->nprocs; i < nprocs; i++)
+		prog->procs[i] = proc_new(prog, base + i);
+	prog->nprocs = nprocs;
+}
+
+void
+program_free(struct program *prog)
+{
+	if (prog == NULL)
+		return;
+	for (int i = 0; i < prog->nprocs; i++)
+		proc_free(prog->procs[i]);
+	free(prog->procs);
+	if (--prog->confref->refs == 0) {
+		conf_free(prog->confref->conf);
+		free(prog->confref);
+	}
+	free(prog);
+}
+
+/* --------------------------------------------------------- transitions */
+
+/*
+ * The one place where a process changes state: logs it, sets the single
+ * timer (DELAY_MS > 0) or cancels it, gives the lockfile back when the
+ * process will not run again by itself, and tells the observers.
+ */
+static void
+set_state(struct proc *p, enum proc_state to, uint64_t delay_ms,
+    const char *reason)
+{
+	enum proc_state from = p->state;
+
+	if (reason != NULL)
+		snprintf(p->reason, sizeof(p->reason), "%s", reason);
+	else if (to != PROC_BACKOFF)
+		p->reason[0] = '\0';
+	p->state = to;
+	p->since = time(NULL);
+	if (delay_ms > 0) {
+		if (timer_set(&p->timer, ops->now() + delay_ms) == -1)
+			log_warnx("%s: out of memory arming its timer",
+			    p->name);
+	} else
+		timer_cancel(&p->timer);
+	if ((to == PROC_STOPPED || to == PROC_EXITED || to == PROC_FATAL) &&
+	    p->lock_held)
+		ops->unlock(p);
+	if (from != to) {
+		if (p->reason[0] != '\0')
+			log_info("%s: %s -> %s (%s)", p->name,
+			    proc_state_name(from), proc_state_name(to),
+			    p->reason);
+		else
+			log_info("%s: %s -> %s", p->name,
+			    proc_state_name(from), proc_state_name(to));
+	}
+	if (ops->changed != NULL)
+		ops->changed(p, from);
+	job_notify(p);
+}
+
+static uint64_t
+backoff_delay_ms(int fails)
+{
+	uint64_t secs = 1;
+
+	for (int i = 1; i < fails && secs < BACKOFF_MAX_SECS; i++)
+		secs *= 2;
+	if (secs > BACKOFF_MAX_SECS)
+		secs = BACKOFF_MAX_SECS;
+	return secs * 1000;
+}
+
+/* A start failed (exited while STARTING, or a transient spawn error). */
+static void
+failed_start(struct proc *p, const char *reason)
+{
+	const struct program_conf *pc = p->program->conf;
+
+	p->fails++;
+	if (p->fails > pc->startretries) {
+		p->want_up = false;
+		set_state(p, PROC_FATAL, 0, reason);
+		return;
+	}
+	set_state(p, PROC_BACKOFF, backoff_delay_ms(p->fails), reason);
+}
+
+static void
+try_start(struct proc *p)
+{
+	const struct program_conf *pc = p->program->conf;
+	char reason[PROC_REASON_MAX];
+	bool permanent = false;
+	int r;
+
+	reason[0] = '\0';
+	r = ops->lock(p, reason, sizeof(reason));
+	if (r == 0) {
+		set_state(p, PROC_LOCKED, 1000, reason);
+		return;
+	}
+	if (r == -1) {
+		p->want_up = false;
+		set_state(p, PROC_FATAL, 0, reason);
+		return;
+	}
+	if (ops->spawn(p, reason, sizeof(reason), &permanent) == -1) {
+		if (permanent) {
+			p->want_up = false;
+			set_state(p, PROC_FATAL, 0, reason);
+		} else
+			failed_start(p, reason);
+		return;
+	}
+	p->spawns++;
+	p->start_ms = ops->now();
+	p->started = time(NULL);
+	p->killed = false;
+	if (pc->startsecs == 0) {
+		p->fails = 0;
+		set_state(p, PROC_RUNNING, 0, NULL);
+	} else
+		set_state(p, PROC_STARTING, (uint64_t)pc->startsecs * 1000,
+		    NULL);
+}
+
+static void
+proc_timer(struct timer *t, void *arg)
+{
+	struct proc *p = arg;
+	const struct program_conf *pc = p->program->conf;
+
+	(void)t;
+	switch (p->state) {
+	case PROC_STARTING:
+		p->fails = 0;
+		set_state(p, PROC_RUNNING, 0, NULL);
+		break;
+	case PROC_BACKOFF:
+		p->restarts++;
+		try_start(p);
+		break;
+	case PROC_LOCKED:
+		try_start(p);
+		break;
+	case PROC_STOPPING:
+		if (!p->killed && p->pid > 0) {
+			log_warnx("%s: pid %ld still alive %d s after SIG%s; "
+			    "sending SIGKILL", p->name, (long)p->pid,
+			    pc->stopwaitsecs, signame_name(pc->stopsignal));
+			p->killed = true;
+			ops->signal(p, SIGKILL, pc->killmode == KILLMODE_GROUP);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void
+sup_start(struct proc *p)
+{
+	p->want_up = true;
+	switch (p->state) {
+	case PROC_STOPPED:
+	case PROC_EXITED:
+	case PROC_FATAL:
+		p->fails = 0;
+		try_start(p);
+		break;
+	case PROC_STOPPING:		/* starts again once down */
+	case PROC_STARTING:
+	case PROC_RUNNING:
+	case PROC_BACKOFF:
+	case PROC_LOCKED:
+		break;
+	}
+}
+
+void
+sup_stop(struct proc *p)
+{
+	const struct program_conf *pc = p->program->conf;
+	bool group = pc->killmode == KILLMODE_GROUP;
+
+	p->want_up = false;
+	switch (p->state) {
+	case PROC_STARTING:
+	case PROC_RUNNING:
+		p->killed = pc->stopsignal == SIGKILL;
+		ops->signal(p, pc->stopsignal, group);
+		/* A process stopped with SIGSTOP must see its stop signal. */
+		if (pc->stopsignal != SIGKILL)
+			ops->signal(p, SIGCONT, group);
+		set_state(p, PROC_STOPPING,
+		    pc->stopwaitsecs > 0 ? (uint64_t)pc->stopwaitsecs * 1000
+		    : 1, NULL);
+		break;
+	case PROC_BACKOFF:
+	case PROC_LOCKED:
+	case PROC_EXITED:
+	case PROC_FATAL:
+		set_state(p, PROC_STOPPED, 0, NULL);
+		break;
+	case PROC_STOPPING:
+	case PROC_STOPPED:
+		break;
+	}
+}
+
+int
+sup_signal(struct proc *p, int sig)
+{
+	if (p->pid <= 0)
+		return -1;
+	ops->signal(p, sig, false);
+	return 0;
+}
+
+static void
+describe_exit(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status)) {
+		const char *n = signame_name(WTERMSIG(status));
+		if (n != NULL)
+			snprintf(buf, len, "killed by SIG%s%s", n,
+			    WCOREDUMP(status) ? " (core dumped)" : "");
+		else
+			snprintf(buf, len, "killed by signal %d",
+			    WTERMSIG(status));
+	} else
+		snprintf(buf, len, "wait status %#x", status);
+}
+
+void
+sup_exited(struct proc *p, int status)
+{
+	const struct program_conf *pc = p->program->conf;
+	uint64_t ran = ops->now() - p->start_ms;
+	char how[64];
+	bool normal;
+
+	describe_exit(status, how, sizeof(how));
+	log_info("%s: pid %ld %s after %llu.%03llu s", p->name, (long)p->pid,
+	    how, (unsigned long long)(ran / 1000),
+	    (unsigned long long)(ran % 1000));
+	/* Nothing of a crashed leader's group may outlive it. */
+	if (pc->killmode == KILLMODE_GROUP)
+		ops->signal(p, SIGKILL, true);
+	p->pid = 0;
+	p->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	p->exit_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	normal = WIFEXITED(status) &&
+	    program_conf_normal_exit(pc, WEXITSTATUS(status));
+
+	switch (p->state) {
+	case PROC_STARTING:
+		if (normal && pc->autorestart != AUTORESTART_TRUE) {
+			p->want_up = false;
+			set_state(p, PROC_EXITED, 0, NULL);
+		} else
+			failed_start(p, "exited too quickly");
+		break;
+	case PROC_RUNNING:
+		if (pc->autorestart == AUTORESTART_TRUE ||
+		    (pc->autorestart == AUTORESTART_UNEXPECTED && !normal)) {
+			p->restarts++;
+			try_start(p);
+		} else {
+			p->want_up = false;
+			set_state(p, PROC_EXITED, 0, NULL);
+		}
+		break;
+	case PROC_STOPPING:
+		set_state(p, PROC_STOPPED, 0, NULL);
+		if (p->want_up)
+			try_start(p);
+		break;
+	default:
+		log_warnx("%s: exit seen in state %s", p->name,
+		    proc_state_name(p->state));
+		break;
+	}
+}
+
+bool
+proc_active(const struct proc *p)
+{
+	switch (p->state) {
+	case PROC_STARTING:
+	case PROC_RUNNING:
+	case PROC_BACKOFF:
+	case PROC_STOPPING:
+	case PROC_LOCKED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+bool
+proc_settled_up(const struct proc *p)
+{
+	switch (p->state) {
+	case PROC_RUNNING:
+	case PROC_EXITED:
+	case PROC_FATAL:
+	case PROC_LOCKED:
+		return true;
+	case PROC_STOPPED:
+		return !p->want_up;
+	default:
+		return false;
+	}
+}
+
+static bool
+settled_down(const struct proc *p)
+{
+	return !proc_active(p);
+}
+
+/* ---------------------------------------------------------------- jobs */
+
+static bool
+job_settled(const struct job *job, const struct proc *p)
+{
+	return job->kind == JOB_START ? proc_settled_up(p) : settled_down(p);
+}
+
+static void
+job_detach(struct job *job, size_t i)
+{
+	struct proc *p = job->procs[i];
+
+	if (p == NULL)
+		return;
+	if (p->job == job)
+		p->job = NULL;
+	job->procs[i] = NULL;
+	job->pending--;
+}
+
+struct job *
+job_new(enum job_kind kind, struct proc **procs, size_t n, job_done_cb done,
+    void *arg)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+
+	job->kind = kind;
+	job->procs = xcalloc(n ? n : 1, sizeof(*job->procs));
+	job->done = done;
+	job->arg = arg;
+	timer_init(&job->done_timer, job_done_timer, job);
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = procs[i];
+		/* A newer job takes the process over. */
+		if (p->job != NULL)
+			job_detach(p->job, p->job_slot);
+		p->job = job;
+		p->job_slot = job->nprocs;
+		job->procs[job->nprocs++] = p;
+		job->pending++;
+	}
+	return job;
+}
+
+/* Stop jobs: the highest priority number among unsettled processes. */
+static bool
+job_next_level(struct job *job, int *level)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < job->nprocs; i++) {
+		struct proc *p = job->procs[i];
+		if (p == NULL)
+			continue;
+		int prio = p->program->conf->priority;
+		if (!found || prio > *level)
+			*level = prio;
+		found = true;
+	}
+	return found;
+}
+
+static void
+job_done_timer(struct timer *t, void *arg)
+{
+	struct job *job = arg;
+	job_done_cb done = job->done;
+
+	(void)t;
+	job->done = NULL;
+	if (done != NULL)
+		done(job, job->arg);
+}
+
+static void
+job_finish_if_done(struct job *job)
+{
+	if (job->pending == 0 && job->done != NULL && !job->running &&
+	    !timer_armed(&job->done_timer))
+		if (timer_set(&job->done_timer, ops->now()) == -1)
+			job_done_timer(&job->done_timer, job);
+}
+
+/* Stop every process of the current level; drop those already down. */
+static void
+job_stop_level(struct job *job)
+{
+	int level = 0;
+
+	while (job->pending > 0 && job_next_level(job, &level)) {
+		job->level = level;
+		for (size_t i = 0; i < job->nprocs; i++) {
+			struct proc *p = job->procs[i];
+			if (p == NULL || p->program->conf->priority != level)
+				continue;
+			sup_stop(p);
+			if (job->procs[i] != NULL && settled_down(p))
+				job_detach(job, i);
+		}
+		/* Wait for this level unless it went down at once. */
+		for (size_t i = 0; i < job->nprocs; i++)
+			if (job->procs[i] != NULL &&
+			    job->procs[i]->program->conf->priority == level)
+				return;
+	}
+}
+
+void
+job_run(struct job *job)
+{
+	job->running = true;
+	if (job->kind == JOB_START) {
+		for (size_t i = 0; i < job->nprocs; i++) {
+			struct proc *p = job->procs[i];
+			if (p == NULL)
+				continue;
+			sup_start(p);
+			if (job->procs[i] != NULL && proc_settled_up(p))
+				job_detach(job, i);
+		}
+	} else
+		job_stop_level(job);
+	job->running = false;
+	job_finish_if_done(job);
+}
+
+static void
+job_notify(struct proc *p)
+{
+	struct job *job = p->job;
+
+	if (job == NULL || job->running || !job_settled(job, p))
+		return;
+	job_detach(job, p->job_slot);
+	if (job->kind == JOB_STOP) {
+		/* Move on when the current level is all down. */
+		for (size_t i = 0; i < job->nprocs; i++)
+			if (job->procs[i] != NULL &&
+			    job->procs[i]->program->conf->priority ==
+			    job->level)
+				return;
+		job->running = true;
+		job_stop_level(job);
+		job->running = false;
+	}
+	job_finish_if_done(job);
+}
+
+void
+job_free(struct job *job)
+{
+	if (job == NULL)
+		return;
+	timer_cancel(&job->done_timer);
+	for (size_t i = 0; i < job->nprocs; i++)
+		if (job->procs[i] != NULL && job->procs[i]->job == job)
+			job->procs[i]->job = NULL;
+	free(job->procs);
+	free(job);
+}
