@@ -320,6 +320,11 @@ apply_stopped(struct job *job, void *arg)
 	free(registry.programs);
 	registry.programs = next;
 	registry.n = nnext;
+	free(a->changes);
+	a->changes = NULL;
+	/* The structure is in place: another apply may begin while this
+	   one waits for its processes to start. */
+	cur = NULL;
 
 	a->job = job_new(JOB_START, start, nstart, apply_started, a);
 	free(start);
@@ -332,8 +337,6 @@ apply_started(struct job *job, void *arg)
 	struct applying *a = arg;
 
 	job_free(job);
-	free(a->changes);
-	cur = NULL;
 	if (a->done != NULL)
 		a->done(&a->report, a->arg);
 	report_free(&a->report);

@@ -48,7 +48,8 @@ typedef void (*apply_done_cb)(struct apply_report *report, void *arg);
  */
 int		 apply(struct conf *conf, apply_done_cb done, void *arg);
 
-/* True while an apply waits for processes to stop or start. */
+/* True while an apply stops processes and rebuilds the registry (a new
+   apply must wait); its start phase does not count. */
 bool		 apply_busy(void);
 
 /* The configuration running now. */

@@ -23,6 +23,7 @@ static void	proc_timer(struct timer *t, void *arg);
 static void	try_start(struct proc *p);
 static void	job_notify(struct proc *p);
 static void	job_done_timer(struct timer *t, void *arg);
+static void	job_finish_if_done(struct job *job);
 
 static const char *const state_names[] = {
 	[PROC_STOPPED]	= "STOPPED",
@@ -73,9 +74,11 @@ proc_free(struct proc *p)
 	if (ops->release != NULL)
 		ops->release(p);
 	if (p->job != NULL) {
-		p->job->procs[p->job_slot] = NULL;
-		p->job->pending--;
+		struct job *job = p->job;
+		job->procs[p->job_slot] = NULL;
+		job->pending--;
 		p->job = NULL;
+		job_finish_if_done(job);
 	}
 	free(p->name);
 	free(p);
@@ -462,9 +465,13 @@ job_new(enum job_kind kind, struct proc **procs, size_t n, job_done_cb done,
 	timer_init(&job->done_timer, job_done_timer, job);
 	for (size_t i = 0; i < n; i++) {
 		struct proc *p = procs[i];
-		/* A newer job takes the process over. */
-		if (p->job != NULL)
-			job_detach(p->job, p->job_slot);
+		/* A newer job takes the process over; the older one may be
+		   done now. */
+		if (p->job != NULL) {
+			struct job *old = p->job;
+			job_detach(old, p->job_slot);
+			job_finish_if_done(old);
+		}
 		p->job = job;
 		p->job_slot = job->nprocs;
 		job->procs[job->nprocs++] = p;
