@@ -362,7 +362,11 @@ signals_setup(void)
 		startup_fail(1, "signalfd: %s", strerror(errno));
 	if (loop_add(&sigio, fd, EPOLLIN, signal_ready, NULL) == -1)
 		startup_fail(1, "epoll: %s", strerror(errno));
+	/* Stray signals must not kill the supervisor (children get default
+	   dispositions back before exec). */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 }
 
 int
@@ -431,7 +435,8 @@ main(int argc, char *argv[])
 	if (conf == NULL)
 		return EX_CONFIG;
 
-	if (!foreground)
+	/* As PID 1 (a container) detaching would end the container. */
+	if (!foreground && getpid() != 1)
 		daemonize();
 	log_init(conf->log_target, conf->log_facility, debug);
 	pidfile_lock(conf->pidfile);
