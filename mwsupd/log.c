@@ -3,15 +3,19 @@
  *
  * The syslog path speaks RFC 3164 over a nonblocking datagram socket to
  * /dev/log (or $MWSUP_SYSLOG_SOCKET, which the tests use to capture lines
- * without a system syslog daemon).  A line that cannot be sent at once is
- * dropped and counted; the count is reported as soon as a send succeeds,
- * so a slow or absent syslog daemon never blocks supervision.
+ * without a system syslog daemon).  A datagram the socket cannot take at
+ * once waits in a FIFO; above LOG_QUEUE_HIGH bytes log_congested() tells
+ * the output readers to pause, and they resume once the queue is below
+ * LOG_QUEUE_LOW.  mwsupd's own messages are dropped (and counted) only
+ * beyond LOG_QUEUE_MAX, and everything is dropped when there is no syslog
+ * socket to send to.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +28,15 @@
 #include "log.h"
 
 #define LOG_LINE_MAX	8192	/* one datagram or stderr line */
+#define LOG_QUEUE_HIGH	(256 * 1024)	/* pause child output above this */
+#define LOG_QUEUE_LOW	(64 * 1024)	/* resume below this */
+#define LOG_QUEUE_MAX	(4 * 1024 * 1024) /* hard bound */
+
+struct pending {
+	struct pending	*next;
+	size_t		 len;
+	char		 data[];
+};
 
 static enum log_target	target = LOG_TARGET_STDERR;
 static int		facility = LOG_DAEMON;
@@ -31,9 +44,15 @@ static int		debug_on;
 static int		logfd = -1;	/* datagram socket to syslog */
 static unsigned long	dropped;	/* lines lost since last report */
 static pid_t		mypid;
+static struct pending	*qhead, **qtail = &qhead;
+static size_t		 qbytes;
+static bool		 congested;
+static bool		 watching;
+static void		(*watch_hook)(int fd, bool on);
+static void		(*drained_hook)(void);
 
 static void	emit(const char *tag, pid_t pid, int pri, const char *msg,
-		    size_t len);
+		    size_t len, bool own);
 
 void
 log_init(enum log_target t, int fac, int debug)
@@ -49,11 +68,100 @@ log_set_debug(int debug)
 }
 
 static void
+set_watch(bool on)
+{
+	if (watching == on || watch_hook == NULL || logfd == -1)
+		return;
+	watching = on;
+	watch_hook(logfd, on);
+}
+
+static void
 syslog_close(void)
 {
+	set_watch(false);
 	if (logfd != -1)
 		close(logfd);
 	logfd = -1;
+}
+
+/* Forget every waiting datagram (no socket to send them to). */
+static void
+queue_drop_all(void)
+{
+	while (qhead != NULL) {
+		struct pending *p = qhead;
+		qhead = p->next;
+		free(p);
+		dropped++;
+	}
+	qtail = &qhead;
+	qbytes = 0;
+}
+
+static void
+check_drained(void)
+{
+	if (congested && qbytes < LOG_QUEUE_LOW) {
+		congested = false;
+		if (drained_hook != NULL)
+			drained_hook();
+	}
+}
+
+/* Send what waits, in order, until the socket is full. */
+static void
+queue_flush(void)
+{
+	while (qhead != NULL) {
+		struct pending *p = qhead;
+
+		if (send(logfd, p->data, p->len, MSG_DONTWAIT | MSG_NOSIGNAL)
+		    == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ENOBUFS) {
+				set_watch(true);
+				return;
+			}
+			/* The syslog daemon went away. */
+			syslog_close();
+			queue_drop_all();
+			break;
+		}
+		qhead = p->next;
+		if (qhead == NULL)
+			qtail = &qhead;
+		qbytes -= p->len;
+		free(p);
+	}
+	set_watch(false);
+	check_drained();
+}
+
+void
+log_set_hooks(void (*watch)(int fd, bool on), void (*drained)(void))
+{
+	watch_hook = watch;
+	drained_hook = drained;
+}
+
+void
+log_writable(void)
+{
+	if (logfd != -1)
+		queue_flush();
+}
+
+bool
+log_congested(void)
+{
+	return congested;
+}
+
+size_t
+log_queued(void)
+{
+	return qbytes;
 }
 
 static int
@@ -93,9 +201,14 @@ log_setup(enum log_target t, int fac)
 		(void)syslog_connect();
 }
 
-/* Send one syslog datagram; 0 on success, -1 if it was dropped. */
+/*
+ * Send one syslog datagram, or queue it behind those waiting.  Returns 0
+ * when sent or queued, -1 when it was dropped.  OWN: mwsupd's own message
+ * (dropped beyond LOG_QUEUE_MAX; child lines are throttled instead).
+ */
 static int
-syslog_send(const char *tag, pid_t pid, int pri, const char *msg, size_t len)
+syslog_send(const char *tag, pid_t pid, int pri, const char *msg, size_t len,
+    bool own)
 {
 	char buf[LOG_LINE_MAX + 128];
 	char stamp[32];
@@ -116,13 +229,35 @@ syslog_send(const char *tag, pid_t pid, int pri, const char *msg, size_t len)
 		return -1;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	if (send(logfd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
-		/* A restarted syslog daemon means a new socket: reconnect
-		   next time.  A full queue means drop, never wait. */
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+	if (qhead == NULL) {
+		if (send(logfd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL)
+		    >= 0)
+			return 0;
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ENOBUFS) {
+			/* A restarted syslog daemon means a new socket:
+			   reconnect next time. */
 			syslog_close();
-		return -1;
+			return -1;
+		}
 	}
+	if (own && qbytes > LOG_QUEUE_MAX)
+		return -1;
+	struct pending *p = malloc(sizeof(*p) + (size_t)n);
+	if (p == NULL)
+		return -1;
+	p->next = NULL;
+	p->len = (size_t)n;
+	memcpy(p->data, buf, (size_t)n);
+	*qtail = p;
+	qtail = &p->next;
+	qbytes += (size_t)n;
+	if (qbytes > LOG_QUEUE_HIGH)
+		congested = true;
+	if (watch_hook != NULL)
+		set_watch(true);
+	else
+		queue_flush();	/* no loop: try again now */
 	return 0;
 }
 
@@ -154,23 +289,26 @@ stderr_send(const char *tag, pid_t pid, const char *msg, size_t len)
 }
 
 static void
-emit(const char *tag, pid_t pid, int pri, const char *msg, size_t len)
+emit(const char *tag, pid_t pid, int pri, const char *msg, size_t len,
+    bool own)
 {
 	if (target == LOG_TARGET_STDERR) {
 		stderr_send(tag, pid, msg, len);
 		return;
 	}
-	if (syslog_send(tag, pid, pri, msg, len) == -1) {
+	if (syslog_send(tag, pid, pri, msg, len, own) == -1) {
 		dropped++;
 		return;
 	}
 	if (dropped > 0) {
 		char note[80];
 		int n = snprintf(note, sizeof(note),
-		    "syslog was busy: %lu lines dropped", dropped);
+		    "syslog was unavailable: %lu lines dropped", dropped);
+		unsigned long was = dropped;
+		dropped = 0;
 		if (syslog_send("mwsupd", mypid, LOG_WARNING, note,
-		    (size_t)n) == 0)
-			dropped = 0;
+		    (size_t)n, true) == -1)
+			dropped = was;
 	}
 }
 
@@ -185,7 +323,7 @@ vlog(int pri, const char *fmt, va_list ap)
 		return;
 	if ((size_t)n >= sizeof(msg))
 		n = sizeof(msg) - 1;
-	emit("mwsupd", mypid ? mypid : getpid(), pri, msg, (size_t)n);
+	emit("mwsupd", mypid ? mypid : getpid(), pri, msg, (size_t)n, true);
 }
 
 static void
@@ -201,7 +339,7 @@ vlog_errno(int pri, int saved, const char *fmt, va_list ap)
 		return;
 	if ((size_t)n >= sizeof(full))
 		n = sizeof(full) - 1;
-	emit("mwsupd", mypid ? mypid : getpid(), pri, full, (size_t)n);
+	emit("mwsupd", mypid ? mypid : getpid(), pri, full, (size_t)n, true);
 }
 
 void
@@ -275,5 +413,5 @@ void
 log_child_line(const char *ident, pid_t pid, int priority, const char *line,
     size_t len)
 {
-	emit(ident, pid, priority, line, len);
+	emit(ident, pid, priority, line, len, false);
 }

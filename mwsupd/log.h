@@ -4,10 +4,14 @@
  *
  * The syslog client is mwsupd's own (RFC 3164 datagrams to /dev/log) rather
  * than syslog(3): syslog(3) blocks when the log socket's queue is full, and
- * it cannot tag a line with another process's pid.  Ours never blocks: a
- * datagram that cannot be sent at once is counted as dropped and reported
- * when the socket drains.
+ * it cannot tag a line with another process's pid.  Ours never blocks and
+ * loses nothing: datagrams that cannot be sent at once wait in a queue,
+ * and while that queue is above its high-water mark the readers of child
+ * output pause (log_congested()), so a child that outpaces syslog blocks
+ * on its own pipe instead of mwsupd dropping its lines or growing.  Only
+ * when there is no syslog socket at all are lines dropped (and counted).
  */
+#include <stdbool.h>
 #ifndef MWSUP_LOG_H
 #define MWSUP_LOG_H
 
@@ -39,5 +43,19 @@ void	fatalx(const char *fmt, ...)
  */
 void	log_child_line(const char *ident, pid_t pid, int priority,
 	    const char *line, size_t len);
+
+/* True while syslog is behind: stop reading child output until DRAINED. */
+bool	log_congested(void);
+
+/*
+ * Event-loop hooks: WATCH(fd, on) asks to be told (log_writable()) when
+ * FD becomes writable, or no longer; DRAINED is called when congestion
+ * ends.  Without hooks, queued lines are sent with the next line.
+ */
+void	log_set_hooks(void (*watch)(int fd, bool on), void (*drained)(void));
+void	log_writable(void);
+
+/* Bytes waiting for the syslog socket. */
+size_t	log_queued(void);
 
 #endif /* MWSUP_LOG_H */

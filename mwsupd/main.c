@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@ static int		 readyfd = -1;	/* to the launcher, until ready */
 static int		 pidfd = -1;
 static char		*pidpath;
 static struct io	 sigio;
+static struct io	 logio = { -1, NULL, NULL };
 static int		 stopping;
 static int		 batch_failed;	/* a process ended abnormally */
 static struct timer	 batch_timer;	/* exit_when_done check */
@@ -344,6 +346,24 @@ signal_ready(int fd, uint32_t events, void *arg)
 }
 
 static void
+log_ready(int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	log_writable();
+}
+
+/* log.c wants to know when the syslog socket can take more. */
+static void
+log_watch(int fd, bool on)
+{
+	loop_del(&logio);
+	if (on && loop_add(&logio, fd, EPOLLOUT, log_ready, NULL) == -1)
+		log_writable();		/* cannot watch: try now */
+}
+
+static void
 signals_setup(void)
 {
 	sigset_t set;
@@ -444,6 +464,7 @@ main(int argc, char *argv[])
 	if (loop_init() == -1 || proc_layer_init() == -1)
 		startup_fail(1, "cannot set up the event loop: %s",
 		    strerror(errno));
+	log_set_hooks(log_watch, proc_output_resume);
 	r = control_open(conf, err, sizeof(err));
 	if (r == -2)
 		startup_fail(EX_TEMPFAIL, "already running: %s", err);

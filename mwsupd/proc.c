@@ -51,6 +51,8 @@ struct output {
 	enum output_stream stream;
 	char		*partial;	/* OUTPUT_LINE_MAX bytes, on demand */
 	size_t		 plen;
+	bool		 paused;	/* syslog is behind: not reading */
+	struct output	*next_paused;
 };
 
 struct proc_io {
@@ -82,6 +84,7 @@ static size_t		 nlive;
 static int		 devnull = -1;
 static output_hook	 out_hook;
 static char		 readbuf[READ_CHUNK];
+static struct output	*paused;	/* outputs waiting for syslog */
 
 static void	output_close(struct output *o);
 
@@ -304,8 +307,45 @@ output_ready(int fd, uint32_t events, void *arg)
 	(void)events;
 	/* One chunk per wake-up keeps a flooding child from starving the
 	   others; epoll is level-triggered and brings us back. */
-	if (output_read(o, 1) == 1)
+	if (output_read(o, 1) == 1) {
 		output_close(o);
+		return;
+	}
+	/* Syslog is behind: let the child wait on its pipe rather than
+	   lose its lines or buffer them without bound. */
+	if (log_congested() && !o->paused) {
+		o->paused = true;
+		o->next_paused = paused;
+		paused = o;
+		(void)loop_mod(&o->io, 0);
+	}
+}
+
+static void
+unpause(struct output *o)
+{
+	struct output **pp;
+
+	if (!o->paused)
+		return;
+	for (pp = &paused; *pp != NULL; pp = &(*pp)->next_paused)
+		if (*pp == o) {
+			*pp = o->next_paused;
+			break;
+		}
+	o->paused = false;
+	o->next_paused = NULL;
+}
+
+void
+proc_output_resume(void)
+{
+	while (paused != NULL) {
+		struct output *o = paused;
+		unpause(o);
+		if (o->io.fd != -1)
+			(void)loop_mod(&o->io, EPOLLIN);
+	}
 }
 
 static void
@@ -315,6 +355,7 @@ output_close(struct output *o)
 
 	if (fd == -1)
 		return;
+	unpause(o);
 	output_flush(o);
 	loop_del(&o->io);
 	close(fd);

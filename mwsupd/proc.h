@@ -40,6 +40,9 @@ void	proc_set_output_hook(output_hook hook);
 void	proc_tail(const struct proc *p, size_t n,
 	    void (*cb)(void *arg, const char *line, size_t len), void *arg);
 
+/* Syslog caught up: read the output of every paused child again. */
+void	proc_output_resume(void);
+
 /* Number of children spawned and not yet reaped. */
 size_t	proc_live_count(void);
 
