@@ -1,0 +1,1932 @@
+/*
+ * test_supervise.c — unit tests of the state machine of SPEC §2
+ * (mwsupd/supervise.c) through its struct sup_ops seam: a fake clock, a
+ * fake spawn that hands out pids, a fake kill that records signals, a fake
+ * lockfile.  Time only moves when a test calls advance(), which fires the
+ * due timers exactly as the event loop would.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "conf.h"
+#include "log.h"
+#include "supervise.h"
+#include "timer.h"
+#include "xalloc.h"
+
+#define UNUSED	__attribute__((unused))	/* cmocka's state argument */
+
+#define T0		1000000		/* the fake clock at the start */
+#define MAXREC		4096
+#define MAXPROGS	128
+#define MAXJOBS		8
+#define HOUR		(3600 * 1000)
+
+/* Wait statuses as the kernel builds them. */
+static int
+exit_code(int code)
+{
+	return (code & 0xff) << 8;
+}
+
+static int
+killed_by(int sig)
+{
+	return sig & 0x7f;
+}
+
+/* ---------------------------------------------------------------- fakes */
+
+struct spawn_rec {
+	struct proc	*p;
+	pid_t		 pid;		/* 0 when the spawn failed */
+	uint64_t	 at;
+	unsigned	 seq;
+};
+
+struct sig_rec {
+	struct proc	*p;
+	pid_t		 pid;
+	int		 sig;
+	bool		 group;
+	uint64_t	 at;
+	unsigned	 seq;
+};
+
+struct change_rec {
+	struct proc	*p;
+	enum proc_state	 from, to;
+	uint64_t	 at;
+};
+
+enum spawn_mode { SPAWN_OK, SPAWN_TRANSIENT, SPAWN_PERMANENT };
+
+static uint64_t		 now_ms;
+static unsigned		 seq;
+static pid_t		 next_pid;
+
+static struct spawn_rec	 spawns[MAXREC];
+static size_t		 nspawns;
+static enum spawn_mode	 spawn_mode;
+static struct proc	*spawn_fail_only;	/* NULL: every process */
+static const char	*spawn_reason;
+
+static struct sig_rec	 sigs[MAXREC];
+static size_t		 nsigs;
+
+static struct change_rec changes[MAXREC];
+static size_t		 nchanges;
+
+static int		 lock_result;		/* for every process... */
+static struct proc	*lock_deny_only;	/* ...or 0 for this one */
+static const char	*lock_reason;
+static size_t		 nlocks, nunlocks, nreleases;
+
+static uint64_t
+fake_now(void)
+{
+	return now_ms;
+}
+
+static int
+fake_spawn(struct proc *p, char *reason, size_t len, bool *permanent)
+{
+	bool fail = spawn_mode != SPAWN_OK &&
+	    (spawn_fail_only == NULL || spawn_fail_only == p);
+
+	assert_true(nspawns < MAXREC);
+	/* Never spawned over a live process. */
+	assert_int_equal(p->pid, 0);
+	spawns[nspawns].p = p;
+	spawns[nspawns].at = now_ms;
+	spawns[nspawns].seq = seq++;
+	if (fail) {
+		spawns[nspawns++].pid = 0;
+		snprintf(reason, len, "%s", spawn_reason);
+		*permanent = spawn_mode == SPAWN_PERMANENT;
+		return -1;
+	}
+	p->pid = next_pid++;
+	spawns[nspawns++].pid = p->pid;
+	return 0;
+}
+
+static void
+fake_signal(struct proc *p, int sig, bool group)
+{
+	assert_true(nsigs < MAXREC);
+	assert_true(p->pid > 0);
+	sigs[nsigs].p = p;
+	sigs[nsigs].pid = p->pid;
+	sigs[nsigs].sig = sig;
+	sigs[nsigs].group = group;
+	sigs[nsigs].at = now_ms;
+	sigs[nsigs].seq = seq++;
+	nsigs++;
+}
+
+static int
+fake_lock(struct proc *p, char *reason, size_t len)
+{
+	int r = lock_deny_only == NULL ? lock_result :
+	    lock_deny_only == p ? 0 : 1;
+
+	nlocks++;
+	if (r == 1)
+		p->lock_held = true;
+	else
+		snprintf(reason, len, "%s", lock_reason);
+	return r;
+}
+
+static void
+fake_unlock(struct proc *p)
+{
+	assert_true(p->lock_held);
+	p->lock_held = false;
+	nunlocks++;
+}
+
+static void
+fake_changed(struct proc *p, enum proc_state from)
+{
+	assert_true(nchanges < MAXREC);
+	changes[nchanges].p = p;
+	changes[nchanges].from = from;
+	changes[nchanges].to = p->state;
+	changes[nchanges].at = now_ms;
+	nchanges++;
+}
+
+static void
+fake_release(struct proc *p)
+{
+	(void)p;
+	nreleases++;
+}
+
+static const struct sup_ops fake_ops = {
+	.now = fake_now,
+	.spawn = fake_spawn,
+	.signal = fake_signal,
+	.lock = fake_lock,
+	.unlock = fake_unlock,
+	.changed = fake_changed,
+	.release = fake_release,
+};
+
+/* ------------------------------------------------------- configuration */
+
+static struct confref	*cr;
+static struct program	*progs[MAXPROGS];
+static size_t		 nprogs;
+static struct job	*jobs[MAXJOBS];
+static size_t		 njobs;
+
+/* A program section with every SPEC default, owned by the test's conf. */
+static struct program_conf *
+pc_new(const char *name)
+{
+	struct conf *conf = cr->conf;
+	struct program_conf *pc = xcalloc(1, sizeof(*pc));
+
+	pc->name = xstrdup(name);
+	pc->file = xstrdup("test.conf");
+	pc->line = 1;
+	pc->here = xstrdup("/");
+	pc->command = xstrdup("/bin/true");
+	pc->words = xcalloc(2, sizeof(*pc->words));
+	pc->words[0] = xstrdup("/bin/true");
+	pc->numprocs = 1;
+	pc->numprocs_start = 0;
+	pc->autostart = true;
+	pc->autorestart = AUTORESTART_UNEXPECTED;
+	pc->normal_exit[0] = 1;			/* code 0 */
+	pc->startsecs = 1;
+	pc->startretries = 3;
+	pc->stopsignal = SIGTERM;
+	pc->stopwaitsecs = 10;
+	pc->killmode = KILLMODE_GROUP;
+	pc->umask = -1;
+	pc->environment = xcalloc(1, sizeof(*pc->environment));
+	pc->priority = 999;
+	pc->syslog_ident = xstrdup(name);
+
+	conf->programs = xreallocarray(conf->programs, conf->nprograms + 1,
+	    sizeof(*conf->programs));
+	conf->programs[conf->nprograms++] = pc;
+	return pc;
+}
+
+static struct program *
+prog_new(struct program_conf *pc)
+{
+	struct program *prog;
+
+	assert_true(nprogs < MAXPROGS);
+	prog = program_new(pc, cr);
+	progs[nprogs++] = prog;
+	assert_int_equal(prog->nprocs, pc->numprocs);
+	return prog;
+}
+
+/* The one process of a default program NAME after TWEAK. */
+static struct proc *
+proc1(const char *name, void (*tweak)(struct program_conf *))
+{
+	struct program_conf *pc = pc_new(name);
+
+	if (tweak != NULL)
+		tweak(pc);
+	return prog_new(pc)->procs[0];
+}
+
+/* ----------------------------------------------------------------- jobs */
+
+static unsigned		 done_calls;
+static uint64_t		 done_at;
+static struct job	*done_job;
+static bool		 in_job_run;
+
+static void
+job_done(struct job *job, void *arg)
+{
+	unsigned *count = arg;
+
+	/* Never called from inside job_run() (a transition). */
+	assert_false(in_job_run);
+	done_job = job;
+	done_at = now_ms;
+	(*count)++;
+}
+
+static struct job *
+mkjob(enum job_kind kind, struct proc **v, size_t n, unsigned *count)
+{
+	struct job *job;
+
+	assert_true(njobs < MAXJOBS);
+	job = job_new(kind, v, n, job_done, count);
+	jobs[njobs++] = job;
+	return job;
+}
+
+static void
+run_job(struct job *job)
+{
+	in_job_run = true;
+	job_run(job);
+	in_job_run = false;
+}
+
+/* -------------------------------------------------------------- helpers */
+
+static void
+advance(uint64_t ms)
+{
+	now_ms += ms;
+	timer_run(now_ms);
+}
+
+static void
+advance_to(uint64_t t)
+{
+	assert_true(t >= now_ms);
+	advance(t - now_ms);
+}
+
+/* Signals sent to P's process (any pid of P) with SIG since record FROM. */
+static size_t
+count_sigs_from(size_t from, const struct proc *p, int sig)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i < nsigs; i++)
+		if ((p == NULL || sigs[i].p == p) && sigs[i].sig == sig)
+			n++;
+	return n;
+}
+
+static size_t
+count_sigs(const struct proc *p, int sig)
+{
+	return count_sigs_from(0, p, sig);
+}
+
+static size_t
+count_sigs_to(const struct proc *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nsigs; i++)
+		if (sigs[i].p == p)
+			n++;
+	return n;
+}
+
+static size_t
+count_spawns(const struct proc *p)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nspawns; i++)
+		if (spawns[i].p == p)
+			n++;
+	return n;
+}
+
+/* Failures are reported at the caller's line. */
+#define assert_deadline(p, d)	check_deadline((p), (d), __FILE__, __LINE__)
+#define assert_state(p, s)	check_state((p), (s), __FILE__, __LINE__)
+
+static void
+check_deadline(const struct proc *p, uint64_t deadline, const char *file,
+    int line)
+{
+	if (!timer_armed(&p->timer)) {
+		print_error("%s: no timer armed, expected one at T0%+lld\n",
+		    p->name, (long long)(deadline - T0));
+		_fail(file, line);
+	} else if (p->timer.deadline != deadline) {
+		print_error("%s: timer at T0%+lld, expected T0%+lld\n",
+		    p->name, (long long)(p->timer.deadline - T0),
+		    (long long)(deadline - T0));
+		_fail(file, line);
+	}
+}
+
+static void
+check_state(const struct proc *p, enum proc_state s, const char *file,
+    int line)
+{
+	if (p->state != s) {
+		print_error("%s: state %s, expected %s\n", p->name,
+		    proc_state_name(p->state), proc_state_name(s));
+		_fail(file, line);
+	}
+}
+
+/* Start P (startsecs as configured) and let it reach RUNNING. */
+static void
+bring_up(struct proc *p)
+{
+	sup_start(p);
+	advance((uint64_t)p->program->conf->startsecs * 1000);
+	assert_state(p, PROC_RUNNING);
+}
+
+/* ------------------------------------------------------ setup, teardown */
+
+static int
+setup(void **state UNUSED)
+{
+	now_ms = T0;
+	seq = 0;
+	next_pid = 100;
+	nspawns = nsigs = nchanges = 0;
+	spawn_mode = SPAWN_OK;
+	spawn_fail_only = NULL;
+	spawn_reason = "spawn failed";
+	lock_result = 1;
+	lock_deny_only = NULL;
+	lock_reason = "locked by someone else";
+	nlocks = nunlocks = nreleases = 0;
+	done_calls = 0;
+	done_at = 0;
+	done_job = NULL;
+	in_job_run = false;
+	nprogs = njobs = 0;
+
+	sup_init(&fake_ops);
+	cr = xcalloc(1, sizeof(*cr));
+	cr->conf = xcalloc(1, sizeof(*cr->conf));
+	cr->conf->path = xstrdup("test.conf");
+	assert_int_equal(timer_count(), 0);
+	return 0;
+}
+
+static int
+teardown(void **state UNUSED)
+{
+	size_t nprocs = 0, released = nreleases;
+
+	for (size_t i = 0; i < njobs; i++)
+		job_free(jobs[i]);
+	for (size_t i = 0; i < nprogs; i++)
+		nprocs += (size_t)progs[i]->nprocs;
+	/* The last program_free() frees the conf through the confref. */
+	for (size_t i = 0; i < nprogs; i++)
+		program_free(progs[i]);
+	if (nprogs == 0) {
+		conf_free(cr->conf);
+		free(cr);
+	}
+	cr = NULL;
+	assert_int_equal(nreleases - released, nprocs);
+	/* Every timer went with its process or job. */
+	assert_int_equal(timer_count(), 0);
+	return 0;
+}
+
+/* ------------------------------------------------- 1: start and RUNNING */
+
+static void
+test_start_starting_running(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	assert_state(p, PROC_STOPPED);
+	assert_int_equal(p->pid, 0);
+	assert_int_equal(p->exit_status, -1);
+	assert_false(timer_armed(&p->timer));
+	assert_string_equal(p->name, "a:0");
+
+	sup_start(p);
+	assert_state(p, PROC_STARTING);
+	assert_true(p->want_up);
+	assert_int_equal(nspawns, 1);
+	assert_int_equal(p->pid, 100);
+	assert_int_equal(p->spawns, 1);
+	assert_int_equal(p->restarts, 0);
+	assert_int_equal(p->start_ms, T0);
+	assert_deadline(p, T0 + 1000);
+	assert_true(p->lock_held);
+	assert_int_equal(nchanges, 1);
+	assert_int_equal(changes[0].from, PROC_STOPPED);
+	assert_int_equal(changes[0].to, PROC_STARTING);
+
+	/* Idempotent while STARTING. */
+	sup_start(p);
+	assert_int_equal(nspawns, 1);
+	assert_int_equal(nchanges, 1);
+
+	advance(999);
+	assert_state(p, PROC_STARTING);
+	advance(1);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(p->pid, 100);
+	assert_int_equal(p->fails, 0);
+	assert_false(timer_armed(&p->timer));
+	assert_int_equal(nchanges, 2);
+	assert_int_equal(changes[1].from, PROC_STARTING);
+	assert_int_equal(changes[1].to, PROC_RUNNING);
+	assert_int_equal(changes[1].at, T0 + 1000);
+
+	/* Idempotent while RUNNING; nothing happens by itself. */
+	sup_start(p);
+	advance(HOUR);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(nspawns, 1);
+	assert_int_equal(nsigs, 0);
+}
+
+static void
+set_startsecs_0(struct program_conf *pc)
+{
+	pc->startsecs = 0;
+}
+
+static void
+test_startsecs_zero(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_startsecs_0);
+
+	sup_start(p);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(nspawns, 1);
+	assert_false(timer_armed(&p->timer));
+	assert_int_equal(nchanges, 1);
+	assert_int_equal(changes[0].from, PROC_STOPPED);
+	assert_int_equal(changes[0].to, PROC_RUNNING);
+}
+
+static void
+set_startsecs_5(struct program_conf *pc)
+{
+	pc->startsecs = 5;
+}
+
+static void
+test_startsecs_deadline(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_startsecs_5);
+
+	advance(123);
+	sup_start(p);
+	assert_deadline(p, T0 + 123 + 5000);
+	advance(4999);
+	assert_state(p, PROC_STARTING);
+	advance(1);
+	assert_state(p, PROC_RUNNING);
+}
+
+/* -------------------------------------------- 2: BACKOFF, FATAL, retries */
+
+static void
+test_backoff_then_fatal(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);	/* startretries 3 */
+	const uint64_t delays[] = { 1000, 2000, 4000 };
+	uint64_t t;
+
+	sup_start(p);
+	for (size_t i = 0; i < 3; i++) {
+		advance(100);
+		sup_exited(p, exit_code(1));
+		t = now_ms;
+		assert_state(p, PROC_BACKOFF);
+		assert_int_equal(p->pid, 0);
+		assert_int_equal(p->fails, (int)i + 1);
+		assert_int_equal(p->exit_status, 1);
+		assert_int_equal(p->exit_signal, 0);
+		assert_string_equal(p->reason, "exited too quickly");
+		assert_true(p->want_up);
+		assert_deadline(p, t + delays[i]);
+		assert_int_equal(nspawns, i + 1);
+
+		advance(delays[i] - 1);
+		assert_state(p, PROC_BACKOFF);
+		assert_int_equal(nspawns, i + 1);
+		advance(1);
+		assert_state(p, PROC_STARTING);
+		assert_int_equal(nspawns, i + 2);
+		assert_int_equal(spawns[i + 1].at, t + delays[i]);
+		assert_int_equal(p->restarts, i + 1);
+		assert_int_equal(p->pid, spawns[i + 1].pid);
+		assert_true(spawns[i + 1].pid != spawns[i].pid);
+		assert_int_equal(p->reason[0], '\0');
+	}
+	/* The 4th start fails too: 3 retries are used up. */
+	advance(100);
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_FATAL);
+	assert_string_equal(p->reason, "exited too quickly");
+	assert_false(p->want_up);
+	assert_false(timer_armed(&p->timer));
+	assert_false(p->lock_held);
+	assert_int_equal(nunlocks, 1);
+	advance(HOUR);
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(nspawns, 4);
+	assert_int_equal(p->spawns, 4);
+}
+
+static void
+set_retries_20(struct program_conf *pc)
+{
+	pc->startretries = 20;
+}
+
+static void
+test_backoff_capped(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_retries_20);
+	uint64_t want = 1000, maxgap = 0;
+
+	sup_start(p);
+	for (int i = 0; i < 20; i++) {
+		uint64_t t, gap;
+		sup_exited(p, killed_by(SIGSEGV));
+		assert_state(p, PROC_BACKOFF);
+		assert_int_equal(p->exit_signal, SIGSEGV);
+		assert_int_equal(p->exit_status, -1);
+		t = now_ms;
+		advance_to(timer_next());
+		assert_state(p, PROC_STARTING);
+		gap = spawns[nspawns - 1].at - t;
+		assert_int_equal(gap, want);
+		if (gap > maxgap)
+			maxgap = gap;
+		want = want * 2 > 60000 ? 60000 : want * 2;
+	}
+	assert_int_equal(maxgap, 60000);
+	assert_int_equal(nspawns, 21);
+	sup_exited(p, killed_by(SIGSEGV));
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(nspawns, 21);
+}
+
+static void
+test_running_resets_fails(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);	/* startretries 3 */
+
+	sup_start(p);
+	for (int i = 0; i < 2; i++) {
+		sup_exited(p, exit_code(1));
+		advance_to(timer_next());
+	}
+	assert_int_equal(p->fails, 2);
+	assert_int_equal(nspawns, 3);
+	advance(1000);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(p->fails, 0);
+
+	/* Crash from RUNNING: restarted at once, then a full set of retries
+	   with the backoff starting again at 1 s. */
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(nspawns, 4);
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_BACKOFF);
+	assert_int_equal(p->fails, 1);
+	assert_deadline(p, now_ms + 1000);
+	for (int i = 0; i < 3; i++) {
+		advance_to(timer_next());
+		assert_state(p, PROC_STARTING);
+		sup_exited(p, exit_code(1));
+	}
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(nspawns, 4 + 3);
+}
+
+static void
+set_retries_0(struct program_conf *pc)
+{
+	pc->startretries = 0;
+}
+
+static void
+test_startretries_zero(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_retries_0);
+
+	sup_start(p);
+	sup_exited(p, exit_code(2));
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(nspawns, 1);
+}
+
+/* ------------------------------------- 3: normal exit while STARTING */
+
+static void
+set_autorestart_false(struct program_conf *pc)
+{
+	pc->autorestart = AUTORESTART_FALSE;
+}
+
+static void
+set_autorestart_true(struct program_conf *pc)
+{
+	pc->autorestart = AUTORESTART_TRUE;
+}
+
+static void
+test_starting_normal_exit_finishes(void **state UNUSED)
+{
+	struct proc *u = proc1("u", NULL);	/* unexpected */
+	struct proc *f = proc1("f", set_autorestart_false);
+
+	sup_start(u);
+	sup_start(f);
+	advance(200);
+	sup_exited(u, exit_code(0));
+	sup_exited(f, exit_code(0));
+	assert_state(u, PROC_EXITED);
+	assert_state(f, PROC_EXITED);
+	assert_false(u->want_up);
+	assert_false(f->want_up);
+	assert_int_equal(u->exit_status, 0);
+	assert_int_equal(u->fails, 0);
+	assert_int_equal(u->reason[0], '\0');
+	assert_false(timer_armed(&u->timer));
+	assert_false(timer_armed(&f->timer));
+	assert_false(u->lock_held);
+	advance(HOUR);
+	assert_int_equal(nspawns, 2);
+	assert_state(u, PROC_EXITED);
+}
+
+static void
+test_starting_normal_exit_autorestart_true(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_autorestart_true);
+
+	sup_start(p);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_BACKOFF);
+	assert_int_equal(p->fails, 1);
+	assert_string_equal(p->reason, "exited too quickly");
+	advance(1000);
+	assert_int_equal(nspawns, 2);
+}
+
+static void
+set_normal_exit_2(struct program_conf *pc)
+{
+	memset(pc->normal_exit, 0, sizeof(pc->normal_exit));
+	pc->normal_exit[0] = 1u << 2;			/* code 2 */
+	pc->normal_exit[200 / 8] |= 1u << (200 % 8);	/* code 200 */
+}
+
+static void
+test_normal_exit_bitmap(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_normal_exit_2);
+
+	sup_start(p);
+	sup_exited(p, exit_code(0));		/* 0 is not normal here */
+	assert_state(p, PROC_BACKOFF);
+	advance(1000);
+	sup_exited(p, exit_code(200));
+	assert_state(p, PROC_EXITED);
+	assert_int_equal(p->exit_status, 200);
+	sup_start(p);
+	sup_exited(p, exit_code(2));
+	assert_state(p, PROC_EXITED);
+	/* A signal is never a normal exit. */
+	sup_start(p);
+	sup_exited(p, killed_by(2));
+	assert_state(p, PROC_BACKOFF);
+}
+
+/* ----------------------------------------------- 4: exit from RUNNING */
+
+static void
+test_running_exit_autorestart_true(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_autorestart_true);
+	pid_t old;
+
+	bring_up(p);
+	old = p->pid;
+	advance(5000);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(nspawns, 2);
+	assert_int_equal(spawns[1].at, now_ms);		/* no delay */
+	assert_true(p->pid != old && p->pid > 0);
+	assert_int_equal(p->restarts, 1);
+	assert_int_equal(p->spawns, 2);
+	assert_int_equal(p->exit_status, 0);
+	assert_int_equal(p->exit_signal, 0);
+	assert_int_equal(p->fails, 0);
+	assert_deadline(p, now_ms + 1000);
+	advance(1000);
+	assert_state(p, PROC_RUNNING);
+
+	sup_exited(p, killed_by(SIGKILL));
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(p->restarts, 2);
+	assert_int_equal(p->exit_status, -1);
+	assert_int_equal(p->exit_signal, SIGKILL);
+}
+
+static void
+test_running_exit_unexpected(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	/* Abnormal code: restarted at once. */
+	bring_up(p);
+	sup_exited(p, exit_code(3));
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(p->exit_status, 3);
+	assert_int_equal(p->restarts, 1);
+	assert_int_equal(nspawns, 2);
+	assert_int_equal(spawns[1].at, now_ms);
+
+	/* A signal: restarted at once. */
+	advance(1000);
+	sup_exited(p, killed_by(SIGSEGV) | 0x80);	/* with a core */
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(p->exit_status, -1);
+	assert_int_equal(p->exit_signal, SIGSEGV);
+	assert_int_equal(p->restarts, 2);
+	assert_int_equal(nspawns, 3);
+
+	/* Normal code: EXITED for good. */
+	advance(1000);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_EXITED);
+	assert_int_equal(p->exit_status, 0);
+	assert_int_equal(p->exit_signal, 0);
+	assert_false(p->want_up);
+	assert_int_equal(p->pid, 0);
+	advance(HOUR);
+	assert_int_equal(nspawns, 3);
+}
+
+static void
+test_running_exit_autorestart_false(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_autorestart_false);
+
+	bring_up(p);
+	sup_exited(p, exit_code(7));
+	assert_state(p, PROC_EXITED);
+	assert_int_equal(p->exit_status, 7);
+	assert_false(timer_armed(&p->timer));
+	sup_start(p);
+	advance(1000);
+	sup_exited(p, killed_by(SIGABRT));
+	assert_state(p, PROC_EXITED);
+	assert_int_equal(p->exit_signal, SIGABRT);
+	advance(HOUR);
+	assert_int_equal(nspawns, 2);
+}
+
+/* ----------------------------------------------------------- 5: killmode */
+
+static void
+set_killmode_process(struct program_conf *pc)
+{
+	pc->killmode = KILLMODE_PROCESS;
+}
+
+static void
+test_killmode_group_on_exit(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);	/* killmode group */
+	pid_t old;
+
+	bring_up(p);
+	old = p->pid;
+	sup_exited(p, killed_by(SIGSEGV));
+	/* SIGKILL to the old group, then the respawn. */
+	assert_int_equal(nsigs, 1);
+	assert_int_equal(sigs[0].sig, SIGKILL);
+	assert_true(sigs[0].group);
+	assert_int_equal(sigs[0].pid, old);
+	assert_int_equal(nspawns, 2);
+	assert_true(sigs[0].seq < spawns[1].seq);
+
+	/* Also before EXITED, and before BACKOFF. */
+	advance(1000);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_EXITED);
+	assert_int_equal(count_sigs(p, SIGKILL), 2);
+	assert_true(sigs[1].group);
+	sup_start(p);
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_BACKOFF);
+	assert_int_equal(count_sigs(p, SIGKILL), 3);
+	assert_true(sigs[2].group);
+}
+
+static void
+test_killmode_process_on_exit(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_killmode_process);
+
+	bring_up(p);
+	sup_exited(p, killed_by(SIGSEGV));
+	assert_state(p, PROC_STARTING);
+	sup_exited(p, exit_code(1));
+	advance(1000);
+	advance(1000);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_EXITED);
+	assert_int_equal(nsigs, 0);
+}
+
+/* --------------------------------------------------------------- 6: stop */
+
+static void
+test_stop_running_group(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+	pid_t pid;
+	uint64_t t;
+
+	bring_up(p);
+	pid = p->pid;
+	advance(500);
+	t = now_ms;
+	sup_stop(p);
+	assert_state(p, PROC_STOPPING);
+	assert_false(p->want_up);
+	assert_int_equal(nsigs, 2);
+	assert_int_equal(sigs[0].sig, SIGTERM);
+	assert_true(sigs[0].group);
+	assert_int_equal(sigs[0].pid, pid);
+	assert_int_equal(sigs[1].sig, SIGCONT);
+	assert_true(sigs[1].group);
+	assert_deadline(p, t + 10000);
+
+	/* Idempotent. */
+	sup_stop(p);
+	assert_int_equal(nsigs, 2);
+	assert_deadline(p, t + 10000);
+
+	advance(300);
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_STOPPED);
+	assert_int_equal(p->pid, 0);
+	assert_int_equal(p->exit_signal, SIGTERM);
+	assert_false(timer_armed(&p->timer));
+	assert_false(p->lock_held);
+	assert_int_equal(nunlocks, 1);
+	/* The only SIGKILL is the group clean-up at the exit. */
+	assert_int_equal(count_sigs(p, SIGKILL), 1);
+	assert_int_equal(sigs[2].sig, SIGKILL);
+	assert_true(sigs[2].group);
+	advance(HOUR);
+	assert_int_equal(nsigs, 3);
+	assert_int_equal(nspawns, 1);
+}
+
+static void
+test_stop_running_process(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_killmode_process);
+
+	bring_up(p);
+	sup_stop(p);
+	assert_int_equal(nsigs, 2);
+	assert_int_equal(sigs[0].sig, SIGTERM);
+	assert_false(sigs[0].group);
+	assert_int_equal(sigs[1].sig, SIGCONT);
+	assert_false(sigs[1].group);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_STOPPED);
+	assert_int_equal(nsigs, 2);
+}
+
+static void
+test_stop_timeout_sigkill(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+	uint64_t t;
+
+	bring_up(p);
+	t = now_ms;
+	sup_stop(p);
+	advance(9999);
+	assert_int_equal(count_sigs(p, SIGKILL), 0);
+	advance(1);
+	assert_int_equal(count_sigs(p, SIGKILL), 1);
+	assert_int_equal(sigs[nsigs - 1].sig, SIGKILL);
+	assert_true(sigs[nsigs - 1].group);
+	assert_int_equal(sigs[nsigs - 1].at, t + 10000);
+	assert_true(p->killed);
+	assert_state(p, PROC_STOPPING);
+	advance(HOUR);
+	assert_int_equal(nsigs, 3);
+	sup_exited(p, killed_by(SIGKILL));
+	assert_state(p, PROC_STOPPED);
+	assert_int_equal(p->exit_signal, SIGKILL);
+	assert_int_equal(nspawns, 1);
+}
+
+static void
+set_stop_int_3(struct program_conf *pc)
+{
+	pc->stopsignal = SIGINT;
+	pc->stopwaitsecs = 3;
+	pc->killmode = KILLMODE_PROCESS;
+}
+
+static void
+test_stop_custom_signal_wait(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_stop_int_3);
+	uint64_t t;
+
+	bring_up(p);
+	t = now_ms;
+	sup_stop(p);
+	assert_int_equal(sigs[0].sig, SIGINT);
+	assert_false(sigs[0].group);
+	assert_deadline(p, t + 3000);
+	advance(3000);
+	assert_int_equal(nsigs, 3);
+	assert_int_equal(sigs[2].sig, SIGKILL);
+	assert_false(sigs[2].group);
+}
+
+static void
+set_stop_kill(struct program_conf *pc)
+{
+	pc->stopsignal = SIGKILL;
+}
+
+static void
+test_stop_with_sigkill(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_stop_kill);
+
+	bring_up(p);
+	sup_stop(p);
+	assert_int_equal(nsigs, 1);		/* no SIGCONT */
+	assert_int_equal(sigs[0].sig, SIGKILL);
+	assert_true(sigs[0].group);
+	advance(HOUR);
+	assert_int_equal(nsigs, 1);		/* no second SIGKILL */
+	assert_state(p, PROC_STOPPING);
+	sup_exited(p, killed_by(SIGKILL));
+	assert_state(p, PROC_STOPPED);
+}
+
+static void
+test_stop_at_once_states(void **state UNUSED)
+{
+	struct proc *b = proc1("backoff", NULL);
+	struct proc *l = proc1("locked", NULL);
+	struct proc *e = proc1("exited", NULL);
+	struct proc *f = proc1("fatal", set_retries_0);
+	struct proc *s = proc1("stopped", NULL);
+	size_t n;
+
+	sup_start(b);
+	sup_exited(b, exit_code(1));
+	assert_state(b, PROC_BACKOFF);
+	lock_deny_only = l;
+	sup_start(l);
+	assert_state(l, PROC_LOCKED);
+	sup_start(e);
+	sup_exited(e, exit_code(0));
+	assert_state(e, PROC_EXITED);
+	sup_start(f);
+	sup_exited(f, exit_code(1));
+	assert_state(f, PROC_FATAL);
+	n = nsigs;
+
+	sup_stop(b);
+	sup_stop(l);
+	sup_stop(e);
+	sup_stop(f);
+	assert_state(b, PROC_STOPPED);
+	assert_state(l, PROC_STOPPED);
+	assert_state(e, PROC_STOPPED);
+	assert_state(f, PROC_STOPPED);
+	assert_false(timer_armed(&b->timer));
+	assert_false(timer_armed(&l->timer));
+	assert_false(b->lock_held);	/* BACKOFF held it; STOPPED gave it */
+	assert_int_equal(nsigs, n);
+
+	/* STOPPED stays STOPPED, no transition reported. */
+	n = nchanges;
+	sup_stop(s);
+	assert_state(s, PROC_STOPPED);
+	assert_int_equal(nchanges, n);
+
+	n = nspawns;
+	advance(HOUR);
+	assert_int_equal(nspawns, n);
+	assert_int_equal(timer_count(), 0);
+}
+
+static void
+test_stop_during_starting(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_startsecs_5);
+	uint64_t t;
+
+	sup_start(p);
+	advance(1000);
+	t = now_ms;
+	sup_stop(p);
+	assert_state(p, PROC_STOPPING);
+	assert_int_equal(count_sigs(p, SIGTERM), 1);
+	assert_int_equal(count_sigs(p, SIGCONT), 1);
+	assert_deadline(p, t + 10000);
+	advance(5000);				/* past startsecs */
+	assert_state(p, PROC_STOPPING);
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_STOPPED);
+	advance(HOUR);
+	assert_int_equal(nspawns, 1);
+	assert_int_equal(p->fails, 0);
+}
+
+static void
+test_start_during_stopping(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+	pid_t old;
+	size_t c;
+
+	bring_up(p);
+	old = p->pid;
+	sup_stop(p);
+	advance(2000);
+	sup_start(p);
+	assert_state(p, PROC_STOPPING);
+	assert_true(p->want_up);
+	assert_int_equal(nspawns, 1);
+	c = nchanges;
+	sup_exited(p, killed_by(SIGTERM));
+	/* Down, then up again at once. */
+	assert_int_equal(nchanges, c + 2);
+	assert_int_equal(changes[c].to, PROC_STOPPED);
+	assert_int_equal(changes[c + 1].from, PROC_STOPPED);
+	assert_int_equal(changes[c + 1].to, PROC_STARTING);
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(nspawns, 2);
+	assert_int_equal(spawns[1].at, now_ms);
+	assert_true(p->pid != old);
+	assert_false(p->killed);
+	assert_deadline(p, now_ms + 1000);
+	/* The old stop deadline is gone: no SIGKILL to the new process. */
+	advance(20000);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(count_sigs(p, SIGKILL), 1);	/* group clean-up */
+	assert_int_equal(sigs[nsigs - 1].pid, old);
+}
+
+static void
+test_start_stop_during_stopping(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	bring_up(p);
+	sup_stop(p);
+	sup_start(p);
+	sup_stop(p);			/* the last word wins */
+	assert_int_equal(count_sigs(p, SIGTERM), 1);
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_STOPPED);
+	assert_int_equal(nspawns, 1);
+}
+
+static void
+set_retries_2(struct program_conf *pc)
+{
+	pc->startretries = 2;
+}
+
+/*
+ * Regression (was a bug): a start request that arrives while STOPPING
+ * must start afresh.  With
+ * fails = 2 (third attempt STARTING), stop then start before the exit:
+ * sup_exited() goes STOPPING -> STOPPED -> try_start() without resetting
+ * fails, so one more failed start makes it FATAL.  Had the start come just
+ * after the exit (STOPPED), sup_start() would have reset fails to 0 and
+ * given a full set of retries: the outcome depends on the timing of the
+ * operator's command.
+ */
+static void
+test_start_during_stopping_afresh(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_retries_2);
+
+	sup_start(p);
+	for (int i = 0; i < 2; i++) {
+		sup_exited(p, exit_code(1));
+		advance_to(timer_next());
+	}
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(p->fails, 2);
+	sup_stop(p);
+	sup_start(p);
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_STARTING);
+	/* Expected: a fresh start, as from STOPPED. */
+	assert_int_equal(p->fails, 0);
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_BACKOFF);
+}
+
+static void
+test_sup_signal(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	assert_int_equal(sup_signal(p, SIGHUP), -1);
+	assert_int_equal(nsigs, 0);
+	bring_up(p);
+	assert_int_equal(sup_signal(p, SIGHUP), 0);
+	assert_int_equal(nsigs, 1);
+	assert_int_equal(sigs[0].sig, SIGHUP);
+	assert_false(sigs[0].group);
+	assert_int_equal(sigs[0].pid, p->pid);
+	assert_state(p, PROC_RUNNING);
+}
+
+/* ------------------------------------------------- 7: spawn failures */
+
+static void
+test_spawn_permanent_failure(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	spawn_mode = SPAWN_PERMANENT;
+	spawn_reason = "/no/such/file: No such file or directory";
+	sup_start(p);
+	assert_state(p, PROC_FATAL);
+	assert_string_equal(p->reason, spawn_reason);
+	assert_false(p->want_up);
+	assert_int_equal(p->pid, 0);
+	assert_int_equal(p->spawns, 0);
+	assert_false(timer_armed(&p->timer));
+	assert_false(p->lock_held);
+	assert_int_equal(nunlocks, 1);
+	advance(HOUR);
+	assert_int_equal(nspawns, 1);
+}
+
+static void
+test_spawn_transient_failure(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+	uint64_t t = now_ms;
+
+	spawn_mode = SPAWN_TRANSIENT;
+	spawn_reason = "fork: Resource temporarily unavailable";
+	sup_start(p);
+	assert_state(p, PROC_BACKOFF);
+	assert_string_equal(p->reason, spawn_reason);
+	assert_int_equal(p->fails, 1);
+	assert_true(p->want_up);
+	assert_deadline(p, t + 1000);
+	advance(1000);
+	assert_state(p, PROC_BACKOFF);
+	assert_int_equal(p->fails, 2);
+	assert_deadline(p, t + 1000 + 2000);
+
+	spawn_mode = SPAWN_OK;
+	advance(2000);
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(p->pid, 100);
+	assert_int_equal(p->spawns, 1);
+	advance(1000);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(p->fails, 0);
+}
+
+static void
+test_spawn_transient_forever(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	spawn_mode = SPAWN_TRANSIENT;
+	spawn_reason = "fork: Cannot allocate memory";
+	sup_start(p);
+	for (int i = 0; i < 3; i++)
+		advance_to(timer_next());
+	assert_state(p, PROC_FATAL);
+	assert_string_equal(p->reason, spawn_reason);
+	assert_int_equal(nspawns, 4);
+	assert_int_equal(p->spawns, 0);
+}
+
+/* ------------------------------------------------------------ 8: LOCKED */
+
+static void
+test_locked_retries(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	lock_result = 0;
+	lock_reason = "lockfile /run/a.lock held by pid 42";
+	sup_start(p);
+	assert_state(p, PROC_LOCKED);
+	assert_string_equal(p->reason, lock_reason);
+	assert_int_equal(nspawns, 0);
+	assert_int_equal(nlocks, 1);
+	assert_false(p->lock_held);
+	assert_deadline(p, T0 + 1000);
+	assert_true(p->want_up);
+
+	advance(999);
+	assert_int_equal(nlocks, 1);
+	advance(1);
+	assert_int_equal(nlocks, 2);
+	assert_state(p, PROC_LOCKED);
+	assert_deadline(p, T0 + 2000);
+	assert_int_equal(nspawns, 0);
+
+	lock_result = 1;
+	advance(1000);
+	assert_int_equal(nlocks, 3);
+	assert_state(p, PROC_STARTING);
+	assert_true(p->lock_held);
+	assert_int_equal(nspawns, 1);
+	assert_int_equal(spawns[0].at, T0 + 2000);
+	assert_int_equal(p->reason[0], '\0');
+	advance(1000);
+	assert_state(p, PROC_RUNNING);
+
+	/* Held while it runs; given back when it is EXITED. */
+	assert_int_equal(nunlocks, 0);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_EXITED);
+	assert_false(p->lock_held);
+	assert_int_equal(nunlocks, 1);
+}
+
+static void
+test_lock_error_fatal(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	lock_result = -1;
+	lock_reason = "lockfile /nonexistent/x.lock: No such file or directory";
+	sup_start(p);
+	assert_state(p, PROC_FATAL);
+	assert_string_equal(p->reason, lock_reason);
+	assert_false(p->want_up);
+	assert_int_equal(nspawns, 0);
+	assert_false(timer_armed(&p->timer));
+}
+
+static void
+test_unlock_on_stop_and_fatal(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_retries_0);
+
+	bring_up(p);
+	assert_true(p->lock_held);
+	sup_stop(p);
+	assert_true(p->lock_held);		/* still running */
+	sup_exited(p, killed_by(SIGTERM));
+	assert_false(p->lock_held);
+	assert_int_equal(nunlocks, 1);
+
+	sup_start(p);
+	assert_true(p->lock_held);
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_FATAL);
+	assert_false(p->lock_held);
+	assert_int_equal(nunlocks, 2);
+}
+
+/* ----------------------------------------- 9: start FATAL/EXITED afresh */
+
+static void
+test_restart_fatal_afresh(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+
+	sup_start(p);
+	for (int i = 0; i < 3; i++) {
+		sup_exited(p, exit_code(1));
+		advance_to(timer_next());
+	}
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(nspawns, 4);
+
+	advance(5000);
+	sup_start(p);
+	assert_state(p, PROC_STARTING);
+	assert_true(p->want_up);
+	assert_int_equal(p->fails, 0);
+	assert_int_equal(nspawns, 5);
+	assert_int_equal(spawns[4].at, now_ms);
+	/* A whole new set of retries, from 1 s. */
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_BACKOFF);
+	assert_deadline(p, now_ms + 1000);
+}
+
+static void
+test_restart_exited_and_permanent_fatal(void **state UNUSED)
+{
+	struct proc *e = proc1("e", NULL);
+	struct proc *f = proc1("f", NULL);
+
+	bring_up(e);
+	sup_exited(e, exit_code(0));
+	assert_state(e, PROC_EXITED);
+	sup_start(e);
+	assert_state(e, PROC_STARTING);
+	assert_int_equal(count_spawns(e), 2);
+
+	spawn_mode = SPAWN_PERMANENT;
+	sup_start(f);
+	assert_state(f, PROC_FATAL);
+	spawn_mode = SPAWN_OK;
+	sup_start(f);
+	assert_state(f, PROC_STARTING);
+	assert_true(f->pid > 0);
+}
+
+/* --------------------------------------------------------------- 10: jobs */
+
+static void
+set_numprocs_3(struct program_conf *pc)
+{
+	pc->numprocs = 3;
+}
+
+static void
+test_job_start_waits_for_all(void **state UNUSED)
+{
+	struct program *a;
+	struct proc *b, *v[4];
+	struct job *job;
+	struct program_conf *pc = pc_new("a");
+
+	set_numprocs_3(pc);
+	a = prog_new(pc);
+	b = proc1("b", set_startsecs_5);
+	v[0] = a->procs[0];
+	v[1] = a->procs[1];
+	v[2] = a->procs[2];
+	v[3] = b;
+	assert_string_equal(v[2]->name, "a:2");
+
+	job = mkjob(JOB_START, v, 4, &done_calls);
+	for (size_t i = 0; i < 4; i++)
+		assert_ptr_equal(v[i]->job, job);
+	run_job(job);
+	for (size_t i = 0; i < 4; i++)
+		assert_state(v[i], PROC_STARTING);
+	advance(0);
+	assert_int_equal(done_calls, 0);
+	advance(1000);
+	assert_state(v[0], PROC_RUNNING);
+	assert_null(v[0]->job);
+	assert_int_equal(done_calls, 0);
+	advance(3999);
+	assert_int_equal(done_calls, 0);
+	advance(1);
+	assert_state(b, PROC_RUNNING);
+	assert_int_equal(done_calls, 1);
+	assert_ptr_equal(done_job, job);
+	assert_int_equal(done_at, T0 + 5000);
+	advance(HOUR);
+	assert_int_equal(done_calls, 1);
+}
+
+static void
+test_job_start_settled_states(void **state UNUSED)
+{
+	struct proc *run = proc1("run", NULL);
+	struct proc *exi = proc1("exi", NULL);
+	struct proc *fat = proc1("fat", set_retries_0);
+	struct proc *lck = proc1("lck", NULL);
+	struct proc *bad = proc1("bad", NULL);
+	struct proc *v[] = { run, exi, fat, lck, bad };
+	struct job *job;
+
+	lock_deny_only = lck;
+	spawn_mode = SPAWN_PERMANENT;
+	spawn_fail_only = bad;
+	job = mkjob(JOB_START, v, 5, &done_calls);
+	run_job(job);
+	assert_state(lck, PROC_LOCKED);		/* settled at once */
+	assert_state(bad, PROC_FATAL);		/* settled at once */
+	assert_null(lck->job);
+	assert_null(bad->job);
+	assert_int_equal(job->pending, 3);
+
+	advance(100);
+	sup_exited(exi, exit_code(0));		/* EXITED while STARTING */
+	assert_state(exi, PROC_EXITED);
+	sup_exited(fat, exit_code(1));		/* FATAL: no retries */
+	assert_state(fat, PROC_FATAL);
+	advance(0);
+	assert_int_equal(done_calls, 0);
+	advance(900);
+	assert_state(run, PROC_RUNNING);
+	assert_int_equal(done_calls, 1);
+}
+
+static void
+test_job_start_through_backoff(void **state UNUSED)
+{
+	struct proc *p = proc1("a", NULL);
+	struct job *job;
+
+	job = mkjob(JOB_START, &p, 1, &done_calls);
+	run_job(job);
+	for (int i = 0; i < 3; i++) {
+		sup_exited(p, exit_code(1));
+		advance_to(timer_next());
+		assert_int_equal(done_calls, 0);
+	}
+	sup_exited(p, exit_code(1));
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(done_calls, 0);	/* from a timer, not inline */
+	advance(0);
+	assert_int_equal(done_calls, 1);
+}
+
+static void
+test_job_done_never_inside_run(void **state UNUSED)
+{
+	struct proc *a = proc1("a", set_startsecs_0);
+	struct proc *b = proc1("b", NULL);
+	struct proc *v[] = { a, b };
+	struct job *start, *stop;
+	unsigned stop_calls = 0;
+
+	/* Every process settles inside job_run(): done comes later. */
+	start = mkjob(JOB_START, &a, 1, &done_calls);
+	run_job(start);
+	assert_state(a, PROC_RUNNING);
+	assert_int_equal(done_calls, 0);
+	advance(0);
+	assert_int_equal(done_calls, 1);
+
+	/* Same for a stop job over processes already down. */
+	sup_stop(a);
+	sup_exited(a, killed_by(SIGTERM));
+	stop = mkjob(JOB_STOP, v, 2, &stop_calls);
+	run_job(stop);
+	assert_int_equal(stop_calls, 0);
+	advance(0);
+	assert_int_equal(stop_calls, 1);
+
+	/* An empty job completes too. */
+	stop_calls = 0;
+	stop = mkjob(JOB_STOP, NULL, 0, &stop_calls);
+	run_job(stop);
+	assert_int_equal(stop_calls, 0);
+	advance(0);
+	assert_int_equal(stop_calls, 1);
+}
+
+static void
+set_prio_1(struct program_conf *pc)
+{
+	pc->priority = 1;
+	pc->startsecs = 0;
+}
+
+static void
+set_prio_5(struct program_conf *pc)
+{
+	pc->priority = 5;
+	pc->startsecs = 0;
+}
+
+static void
+set_prio_10(struct program_conf *pc)
+{
+	pc->priority = 10;
+	pc->startsecs = 0;
+}
+
+static void
+test_job_stop_priority_levels(void **state UNUSED)
+{
+	struct proc *p1 = proc1("p1", set_prio_1);
+	struct proc *p5a = proc1("p5a", set_prio_5);
+	struct proc *p5b = proc1("p5b", set_prio_5);
+	struct proc *p10 = proc1("p10", set_prio_10);
+	struct proc *v[] = { p1, p5a, p10, p5b };	/* unsorted */
+	struct job *job;
+	size_t n;
+
+	sup_start(p1);
+	sup_start(p5a);
+	sup_start(p5b);
+	sup_start(p10);
+	advance(1000);
+
+	job = mkjob(JOB_STOP, v, 4, &done_calls);
+	run_job(job);
+	/* Only the highest number first. */
+	assert_state(p10, PROC_STOPPING);
+	assert_int_equal(count_sigs(p10, SIGTERM), 1);
+	assert_int_equal(count_sigs(p10, SIGCONT), 1);
+	assert_int_equal(nsigs, 2);
+	assert_state(p5a, PROC_RUNNING);
+	assert_state(p5b, PROC_RUNNING);
+	assert_state(p1, PROC_RUNNING);
+	advance(5000);
+	assert_int_equal(nsigs, 2);
+
+	/* Level 10 down: both of level 5 together. */
+	n = nsigs;
+	sup_exited(p10, killed_by(SIGTERM));
+	assert_state(p10, PROC_STOPPED);
+	assert_state(p5a, PROC_STOPPING);
+	assert_state(p5b, PROC_STOPPING);
+	assert_int_equal(count_sigs_from(n, p5a, SIGTERM), 1);
+	assert_int_equal(count_sigs_from(n, p5b, SIGTERM), 1);
+	assert_int_equal(count_sigs_to(p1), 0);
+	assert_state(p1, PROC_RUNNING);
+
+	/* Half of level 5 down: level 1 still waits. */
+	sup_exited(p5a, exit_code(0));
+	assert_state(p1, PROC_RUNNING);
+	assert_int_equal(count_sigs_to(p1), 0);
+	/* The rest of level 5 needs its SIGKILL. */
+	advance(10000);
+	assert_int_equal(count_sigs(p5b, SIGKILL), 1);
+	assert_state(p1, PROC_RUNNING);
+	sup_exited(p5b, killed_by(SIGKILL));
+	assert_state(p1, PROC_STOPPING);
+	assert_int_equal(count_sigs(p1, SIGTERM), 1);
+	advance(0);
+	assert_int_equal(done_calls, 0);
+
+	sup_exited(p1, killed_by(SIGTERM));
+	assert_state(p1, PROC_STOPPED);
+	assert_int_equal(done_calls, 0);
+	advance(0);
+	assert_int_equal(done_calls, 1);
+	assert_ptr_equal(done_job, job);
+	assert_int_equal(nspawns, 4);		/* nothing came back */
+}
+
+static void
+test_job_stop_skips_levels_already_down(void **state UNUSED)
+{
+	struct proc *p1 = proc1("p1", set_prio_1);
+	struct proc *p5 = proc1("p5", set_prio_5);
+	struct proc *p10 = proc1("p10", set_prio_10);
+	struct proc *v[] = { p10, p5, p1 };
+	struct job *job;
+
+	sup_start(p1);
+	sup_start(p10);			/* p5 stays STOPPED */
+	sup_exited(p10, exit_code(0));	/* p10 EXITED */
+	assert_state(p10, PROC_EXITED);
+
+	job = mkjob(JOB_STOP, v, 3, &done_calls);
+	run_job(job);
+	/* Levels 10 and 5 are down already: level 1 at once. */
+	assert_state(p10, PROC_STOPPED);
+	assert_state(p5, PROC_STOPPED);
+	assert_state(p1, PROC_STOPPING);
+	sup_exited(p1, killed_by(SIGTERM));
+	advance(0);
+	assert_int_equal(done_calls, 1);
+}
+
+static void
+set_numprocs_100(struct program_conf *pc)
+{
+	pc->numprocs = 100;
+	pc->startsecs = 0;
+}
+
+static void
+test_job_stop_100_together(void **state UNUSED)
+{
+	struct program_conf *pc = pc_new("many");
+	struct program *prog;
+	struct job *job;
+	uint64_t t;
+
+	set_numprocs_100(pc);
+	prog = prog_new(pc);
+	for (int i = 0; i < 100; i++)
+		sup_start(prog->procs[i]);
+	assert_int_equal(nspawns, 100);
+	advance(1000);
+
+	t = now_ms;
+	job = mkjob(JOB_STOP, prog->procs, 100, &done_calls);
+	run_job(job);
+	/* Every one got its stop signal before any exit. */
+	assert_int_equal(count_sigs(NULL, SIGTERM), 100);
+	assert_int_equal(count_sigs(NULL, SIGCONT), 100);
+	for (int i = 0; i < 100; i++) {
+		assert_state(prog->procs[i], PROC_STOPPING);
+		assert_int_equal(count_sigs(prog->procs[i], SIGTERM), 1);
+		assert_deadline(prog->procs[i], t + 10000);
+	}
+	/* Half exit; the other half are killed after ONE stopwaitsecs. */
+	for (int i = 0; i < 50; i++)
+		sup_exited(prog->procs[i], killed_by(SIGTERM));
+	advance(9999);
+	assert_int_equal(count_sigs(NULL, SIGKILL), 50);	/* clean-ups */
+	advance(1);
+	assert_int_equal(count_sigs(NULL, SIGKILL), 100);
+	for (int i = 50; i < 100; i++)
+		assert_int_equal(count_sigs(prog->procs[i], SIGKILL), 1);
+	for (int i = 50; i < 100; i++)
+		sup_exited(prog->procs[i], killed_by(SIGKILL));
+	advance(0);
+	assert_int_equal(done_calls, 1);
+	assert_int_equal(done_at, t + 10000);
+}
+
+static void
+test_job_takeover(void **state UNUSED)
+{
+	struct proc *a = proc1("a", set_startsecs_5);
+	struct proc *b = proc1("b", set_startsecs_5);
+	struct proc *v[] = { a, b };
+	struct job *start, *stop;
+	unsigned stop_calls = 0;
+
+	start = mkjob(JOB_START, v, 2, &done_calls);
+	run_job(start);
+	assert_ptr_equal(a->job, start);
+	stop = mkjob(JOB_STOP, &a, 1, &stop_calls);
+	assert_ptr_equal(a->job, stop);
+	assert_ptr_equal(b->job, start);
+	assert_null(start->procs[0]);
+	assert_int_equal(start->pending, 1);
+	run_job(stop);
+	assert_state(a, PROC_STOPPING);
+	sup_exited(a, killed_by(SIGTERM));
+	advance(0);
+	assert_int_equal(stop_calls, 1);
+	assert_int_equal(done_calls, 0);	/* still waits for b */
+
+	advance(5000);
+	assert_state(b, PROC_RUNNING);
+	assert_int_equal(done_calls, 1);
+	assert_state(a, PROC_STOPPED);		/* not restarted */
+}
+
+/*
+ * Regression (fixed in 9107ce4): when a newer job takes over the last
+ * process an older job was waiting for, the older job is done.
+ */
+static void
+test_job_takeover_last_completes_old(void **state UNUSED)
+{
+	struct proc *a = proc1("a", set_startsecs_5);
+	struct job *start, *stop;
+	unsigned stop_calls = 0;
+
+	start = mkjob(JOB_START, &a, 1, &done_calls);
+	run_job(start);
+	assert_state(a, PROC_STARTING);
+	stop = mkjob(JOB_STOP, &a, 1, &stop_calls);
+	run_job(stop);
+	sup_exited(a, killed_by(SIGTERM));
+	advance(HOUR);
+	assert_int_equal(stop_calls, 1);
+	/* Expected: the start job is done too (it waits for nothing). */
+	assert_int_equal(done_calls, 1);
+}
+
+/*
+ * Regression (was a bug; job takeover in a stop job's current level):
+ * a stop job waiting for
+ * level L loses its last level-L process to a newer job; job_new() detaches
+ * it and calls job_finish_if_done(), but pending is still > 0 (the lower
+ * levels), and nothing calls job_stop_level() again: the lower levels are
+ * never stopped and the stop job's done never runs (`mwsupctl stop` hangs,
+ * an apply never finishes).  Same when proc_free() drops the last process
+ * of the current level.
+ */
+static void
+test_job_takeover_stop_level_moves_on(void **state UNUSED)
+{
+	struct proc *hi = proc1("hi", set_prio_10);
+	struct proc *lo = proc1("lo", set_prio_1);
+	struct proc *v[] = { hi, lo };
+	struct job *stop, *start;
+	unsigned start_calls = 0;
+
+	sup_start(hi);
+	sup_start(lo);
+	stop = mkjob(JOB_STOP, v, 2, &done_calls);
+	run_job(stop);
+	assert_state(hi, PROC_STOPPING);
+	assert_state(lo, PROC_RUNNING);
+	/* An operator starts `hi` again meanwhile. */
+	start = mkjob(JOB_START, &hi, 1, &start_calls);
+	run_job(start);
+	sup_exited(hi, killed_by(SIGTERM));
+	assert_state(hi, PROC_RUNNING);		/* startsecs 0 */
+	advance(0);
+	assert_int_equal(start_calls, 1);
+	/* Expected: the stop job moves on to level 1. */
+	assert_state(lo, PROC_STOPPING);
+	sup_exited(lo, killed_by(SIGTERM));
+	advance(0);
+	assert_int_equal(done_calls, 1);
+}
+
+static void
+test_job_free_detaches(void **state UNUSED)
+{
+	struct proc *a = proc1("a", NULL);
+	struct job *job;
+
+	job = mkjob(JOB_START, &a, 1, &done_calls);
+	run_job(job);
+	job_free(job);
+	jobs[--njobs] = NULL;
+	assert_null(a->job);
+	advance(1000);
+	assert_state(a, PROC_RUNNING);
+	assert_int_equal(done_calls, 0);
+}
+
+/* --------------------------------------------------- 11: truth tables */
+
+static void
+test_truth_tables(void **state UNUSED)
+{
+	static const struct {
+		enum proc_state	s;
+		bool		want_up;
+		bool		active;
+		bool		settled_up;
+	} rows[] = {
+		{ PROC_STOPPED,  false, false, true  },
+		{ PROC_STOPPED,  true,  false, false },
+		{ PROC_STARTING, true,  true,  false },
+		{ PROC_STARTING, false, true,  false },
+		{ PROC_RUNNING,  true,  true,  true  },
+		{ PROC_RUNNING,  false, true,  true  },
+		{ PROC_BACKOFF,  true,  true,  false },
+		{ PROC_STOPPING, false, true,  false },
+		{ PROC_STOPPING, true,  true,  false },
+		{ PROC_EXITED,   false, false, true  },
+		{ PROC_EXITED,   true,  false, true  },
+		{ PROC_FATAL,    false, false, true  },
+		{ PROC_FATAL,    true,  false, true  },
+		{ PROC_LOCKED,   true,  true,  true  },
+		{ PROC_LOCKED,   false, true,  true  },
+	};
+	struct proc p;
+
+	memset(&p, 0, sizeof(p));
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		p.state = rows[i].s;
+		p.want_up = rows[i].want_up;
+		if (proc_active(&p) != rows[i].active ||
+		    proc_settled_up(&p) != rows[i].settled_up)
+			fail_msg("%s want_up=%d: active %d settled_up %d",
+			    proc_state_name(p.state), p.want_up,
+			    proc_active(&p), proc_settled_up(&p));
+	}
+	assert_string_equal(proc_state_name(PROC_LOCKED), "LOCKED");
+	assert_string_equal(proc_state_name((enum proc_state)99), "UNKNOWN");
+}
+
+/* ---------------------------------------------------------- programs */
+
+static void
+test_program_resize(void **state UNUSED)
+{
+	struct program_conf *pc = pc_new("w");
+	struct program *prog;
+
+	pc->numprocs_start = 7;
+	set_numprocs_3(pc);
+	prog = prog_new(pc);
+	assert_string_equal(prog->procs[0]->name, "w:7");
+	assert_string_equal(prog->procs[2]->name, "w:9");
+	assert_int_equal(prog->procs[1]->num, 8);
+	program_resize(prog, 1);
+	assert_int_equal(prog->nprocs, 1);
+	assert_int_equal(nreleases, 2);
+	pc->numprocs = 1;
+	assert_int_equal(cr->refs, 1);
+}
+
+int
+main(void)
+{
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_start_starting_running),
+		T(test_startsecs_zero),
+		T(test_startsecs_deadline),
+		T(test_backoff_then_fatal),
+		T(test_backoff_capped),
+		T(test_running_resets_fails),
+		T(test_startretries_zero),
+		T(test_starting_normal_exit_finishes),
+		T(test_starting_normal_exit_autorestart_true),
+		T(test_normal_exit_bitmap),
+		T(test_running_exit_autorestart_true),
+		T(test_running_exit_unexpected),
+		T(test_running_exit_autorestart_false),
+		T(test_killmode_group_on_exit),
+		T(test_killmode_process_on_exit),
+		T(test_stop_running_group),
+		T(test_stop_running_process),
+		T(test_stop_timeout_sigkill),
+		T(test_stop_custom_signal_wait),
+		T(test_stop_with_sigkill),
+		T(test_stop_at_once_states),
+		T(test_stop_during_starting),
+		T(test_start_during_stopping),
+		T(test_start_stop_during_stopping),
+		T(test_start_during_stopping_afresh),
+		T(test_sup_signal),
+		T(test_spawn_permanent_failure),
+		T(test_spawn_transient_failure),
+		T(test_spawn_transient_forever),
+		T(test_locked_retries),
+		T(test_lock_error_fatal),
+		T(test_unlock_on_stop_and_fatal),
+		T(test_restart_fatal_afresh),
+		T(test_restart_exited_and_permanent_fatal),
+		T(test_job_start_waits_for_all),
+		T(test_job_start_settled_states),
+		T(test_job_start_through_backoff),
+		T(test_job_done_never_inside_run),
+		T(test_job_stop_priority_levels),
+		T(test_job_stop_skips_levels_already_down),
+		T(test_job_stop_100_together),
+		T(test_job_takeover),
+		T(test_job_takeover_last_completes_old),
+		T(test_job_takeover_stop_level_moves_on),
+		T(test_job_free_detaches),
+		T(test_truth_tables),
+		T(test_program_resize),
+	};
+#undef T
+
+	log_init(LOG_TARGET_STDERR, 0, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
