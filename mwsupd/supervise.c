@@ -24,6 +24,7 @@ static void	try_start(struct proc *p);
 static void	job_notify(struct proc *p);
 static void	job_done_timer(struct timer *t, void *arg);
 static void	job_finish_if_done(struct job *job);
+static void	job_advance(struct job *job);
 
 static const char *const state_names[] = {
 	[PROC_STOPPED]	= "STOPPED",
@@ -78,7 +79,7 @@ proc_free(struct proc *p)
 		job->procs[p->job_slot] = NULL;
 		job->pending--;
 		p->job = NULL;
-		job_finish_if_done(job);
+		job_advance(job);
 	}
 	free(p->name);
 	free(p);
@@ -384,8 +385,12 @@ sup_exited(struct proc *p, int status)
 		break;
 	case PROC_STOPPING:
 		set_state(p, PROC_STOPPED, 0, NULL);
-		if (p->want_up)
+		if (p->want_up) {
+			/* A start given during the stop: afresh, as if it
+			   had come just after. */
+			p->fails = 0;
 			try_start(p);
+		}
 		break;
 	default:
 		log_warnx("%s: exit seen in state %s", p->name,
@@ -470,7 +475,7 @@ job_new(enum job_kind kind, struct proc **procs, size_t n, job_done_cb done,
 		if (p->job != NULL) {
 			struct job *old = p->job;
 			job_detach(old, p->job_slot);
-			job_finish_if_done(old);
+			job_advance(old);
 		}
 		p->job = job;
 		p->job_slot = job->nprocs;
@@ -562,6 +567,30 @@ job_run(struct job *job)
 	job_finish_if_done(job);
 }
 
+/*
+ * A process left JOB (settled, taken over by a newer job, or freed): a stop
+ * job whose current level is now empty moves on to the next level; any job
+ * with nothing pending is done.
+ */
+static void
+job_advance(struct job *job)
+{
+	if (job->running)
+		return;
+	if (job->kind == JOB_STOP) {
+		for (size_t i = 0; i < job->nprocs; i++)
+			if (job->procs[i] != NULL &&
+			    job->procs[i]->program->conf->priority ==
+			    job->level)
+				goto done;
+		job->running = true;
+		job_stop_level(job);
+		job->running = false;
+	}
+done:
+	job_finish_if_done(job);
+}
+
 static void
 job_notify(struct proc *p)
 {
@@ -570,18 +599,7 @@ job_notify(struct proc *p)
 	if (job == NULL || job->running || !job_settled(job, p))
 		return;
 	job_detach(job, p->job_slot);
-	if (job->kind == JOB_STOP) {
-		/* Move on when the current level is all down. */
-		for (size_t i = 0; i < job->nprocs; i++)
-			if (job->procs[i] != NULL &&
-			    job->procs[i]->program->conf->priority ==
-			    job->level)
-				return;
-		job->running = true;
-		job_stop_level(job);
-		job->running = false;
-	}
-	job_finish_if_done(job);
+	job_advance(job);
 }
 
 void
