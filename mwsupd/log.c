@@ -47,6 +47,8 @@ static pid_t		mypid;
 static struct pending	*qhead, **qtail = &qhead;
 static size_t		 qbytes;
 static bool		 congested;
+static bool		 stalled;	/* syslog took nothing for long: drop
+					   instead of queueing until it does */
 static bool		 watching;
 static void		(*watch_hook)(int fd, bool on);
 static void		(*drained_hook)(void);
@@ -103,6 +105,8 @@ static void
 check_drained(void)
 {
 	if (congested && qbytes < LOG_QUEUE_LOW) {
+		if (qhead == NULL)
+			set_watch(false);
 		congested = false;
 		if (drained_hook != NULL)
 			drained_hook();
@@ -133,6 +137,7 @@ queue_flush(void)
 			qtail = &qhead;
 		qbytes -= p->len;
 		free(p);
+		stalled = false;
 	}
 	set_watch(false);
 	check_drained();
@@ -150,6 +155,16 @@ log_writable(void)
 {
 	if (logfd != -1)
 		queue_flush();
+}
+
+void
+log_stalled(void)
+{
+	if (qhead == NULL)
+		return;
+	stalled = true;
+	queue_drop_all();
+	check_drained();
 }
 
 bool
@@ -231,8 +246,10 @@ syslog_send(const char *tag, pid_t pid, int pri, const char *msg, size_t len,
 		n = sizeof(buf) - 1;
 	if (qhead == NULL) {
 		if (send(logfd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL)
-		    >= 0)
+		    >= 0) {
+			stalled = false;
 			return 0;
+		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ENOBUFS) {
 			/* A restarted syslog daemon means a new socket:
@@ -241,7 +258,7 @@ syslog_send(const char *tag, pid_t pid, int pri, const char *msg, size_t len,
 			return -1;
 		}
 	}
-	if (own && qbytes > LOG_QUEUE_MAX)
+	if ((own && qbytes > LOG_QUEUE_MAX) || stalled)
 		return -1;
 	struct pending *p = malloc(sizeof(*p) + (size_t)n);
 	if (p == NULL)

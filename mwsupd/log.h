@@ -55,6 +55,12 @@ bool	log_congested(void);
 void	log_set_hooks(void (*watch)(int fd, bool on), void (*drained)(void));
 void	log_writable(void);
 
+/*
+ * Syslog took nothing for a long while: drop what waits (counted and
+ * reported later) and let the children's output flow again.
+ */
+void	log_stalled(void);
+
 /* Bytes waiting for the syslog socket. */
 size_t	log_queued(void);
 
