@@ -84,6 +84,7 @@ static size_t		 nlive;
 static int		 devnull = -1;
 static output_hook	 out_hook;
 static char		 readbuf[READ_CHUNK];
+static const unsigned long zero_sigaction[8];
 static struct output	*paused;	/* outputs waiting for syslog */
 
 static void	output_close(struct output *o);
@@ -507,6 +508,12 @@ child(struct proc_io *pio, const struct passwd *pw, gid_t *groups,
 	for (int sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			(void)sigaction(sig, &sa, NULL);
+	/* glibc's sigaction() refuses its internal signals (32, 33), which
+	   may still arrive ignored from whoever started mwsupd; an all-zero
+	   kernel sigaction is SIG_DFL whatever the architecture's layout. */
+	for (int sig = 32; sig < SIGRTMIN; sig++)
+		(void)syscall(SYS_rt_sigaction, sig, zero_sigaction, NULL,
+		    (size_t)8);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
