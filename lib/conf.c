@@ -110,6 +110,8 @@ static const char *const gopt_names[G_NOPTS] = {
 };
 
 /* One load in progress. */
+static bool	client_mode;	/* see conf_set_client_mode() */
+
 struct load {
 	struct msglist	*errs;
 	const char	*mainpath;	/* the file given to conf_load() */
@@ -694,6 +696,9 @@ check_expansion(struct load *ld, const struct program_conf *pc,
 	for (long long n = first; n <= last; n++) {
 		ctx.process_num = (int)n;
 		if ((v = words_expand(s, &ctx, err, sizeof(err))) == NULL) {
+			/* The daemon's environment is not the client's. */
+			if (client_mode && strstr(err, "ENV_") != NULL)
+				return;
 			program_error(ld, pc, which, "%s: %s", what, err);
 			return;
 		}
@@ -789,12 +794,19 @@ program_environment(struct load *ld, cfg_t *sec, struct program_conf *pc)
 	}
 }
 
+void
+conf_set_client_mode(bool on)
+{
+	client_mode = on;
+}
+
 static void
 program_user(struct load *ld, cfg_t *sec, struct program_conf *pc)
 {
 	struct passwd *pw;
 
-	if ((pc->user = program_str(ld, sec, pc, P_USER)) == NULL)
+	if ((pc->user = program_str(ld, sec, pc, P_USER)) == NULL ||
+	    client_mode)
 		return;
 	errno = 0;
 	if ((pw = getpwnam(pc->user)) == NULL) {

@@ -89,6 +89,14 @@ struct conf {
  */
 struct conf	*conf_load(const char *path, struct msglist *errs);
 
+/*
+ * Client mode (mwsupctl, which only needs the socket): skip the checks
+ * that depend on who runs the loader and in what environment — whether
+ * `user` exists and may be switched to, and whether %(ENV_X)s variables
+ * are set.  Syntax and every other value are still checked.
+ */
+void		 conf_set_client_mode(bool on);
+
 /* Free a conf from conf_load(); NULL is allowed. */
 void		 conf_free(struct conf *conf);
 

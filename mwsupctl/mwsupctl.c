@@ -832,6 +832,7 @@ socket_path(const char *sock, const char *conf_path)
 		return sock;
 	if (conf_path == NULL && access(path, R_OK) == -1)
 		return DEFAULT_SOCKET;
+	conf_set_client_mode(true);
 	if ((conf = conf_load(path, &errs)) == NULL) {
 		if (conf_path != NULL) {
 			for (size_t i = 0; i < errs.n; i++)

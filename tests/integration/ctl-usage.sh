@@ -95,5 +95,19 @@ expect 4 "not a socket"			-s "$tmp/plain" status
 long="$tmp/$(printf '%0120d' 0).sock"
 expect 4 "path too long"		-s "$long" status
 
+# Regression: mwsupctl reads only the socket from -c FILE; checks that
+# depend on the daemon's environment (an unset %(ENV_X)s) must not make a
+# client fail with exit 2 before it even tries the configured socket.
+cat >"$tmp/client.conf" <<EOF
+socket = "$tmp/client.sock"
+pidfile = "$tmp/client.pid"
+program x {
+    command = "/bin/sleep %(ENV_MWSUP_TEST_UNSET_VARIABLE)s"
+}
+EOF
+unset MWSUP_TEST_UNSET_VARIABLE
+expect 4 "-c with a daemon-only variable"	-c "$tmp/client.conf" status
+expect_err "cannot reach mwsupd at $tmp/client.sock" "socket taken from -c"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
