@@ -558,6 +558,24 @@ fail:
 	_exit(127);
 }
 
+/* "web:2: spawned pid 1234: /usr/bin/x --slot 2" (argv as executed). */
+static void
+log_spawn(const struct proc *p, pid_t pid, char **argv)
+{
+	char line[1024];
+	size_t off = 0;
+
+	line[0] = '\0';
+	for (char **a = argv; *a != NULL && off < sizeof(line); a++) {
+		int n = snprintf(line + off, sizeof(line) - off, "%s%s",
+		    a == argv ? "" : " ", *a);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+	}
+	log_info("%s: spawned pid %ld: %s", p->name, (long)pid, line);
+}
+
 static bool
 transient(int err)
 {
@@ -692,8 +710,7 @@ spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 	}
 	p->pid = pid;
 	pid_insert(p);
-	log_info("%s: spawned pid %ld: %s", p->name, (long)pid,
-	    pc->command);
+	log_spawn(p, pid, pio->spec.argv);
 	return 0;
 
 fail:
