@@ -115,6 +115,7 @@ static bool	client_mode;	/* see conf_set_client_mode() */
 struct load {
 	struct msglist	*errs;
 	const char	*mainpath;	/* the file given to conf_load() */
+	char		*mainabs;	/* the same, absolute (for paths) */
 	cfg_t		*root;		/* tree being parsed */
 	int		 depth;		/* files being parsed (include()) */
 	bool		 in_include_dir; /* parsing an include_dir file */
@@ -1166,13 +1167,16 @@ globals_from_load(struct load *ld, struct conf *conf)
 	const char *s;
 	bool b = false;
 
+	/* Relative paths are relative to the configuration file, not to
+	   wherever mwsupd happens to be started (cron: $HOME). */
 	s = global_value(ld, G_SOCKET);
-	conf->socket = xstrdup(s);
+	conf->socket = *s ? path_relative_to(ld->mainabs, s) : xstrdup(s);
 	if (*s == '\0')
 		global_error(ld, G_SOCKET, "socket must not be empty");
-	else if (strlen(s) >= sizeof(((struct sockaddr_un *)NULL)->sun_path))
+	else if (strlen(conf->socket) >=
+	    sizeof(((struct sockaddr_un *)NULL)->sun_path))
 		global_error(ld, G_SOCKET, "socket = %s: path longer than "
-		    "%zu bytes", s,
+		    "%zu bytes", conf->socket,
 		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
 
 	s = global_value(ld, G_SOCKET_MODE);
@@ -1191,7 +1195,7 @@ globals_from_load(struct load *ld, struct conf *conf)
 	}
 
 	s = global_value(ld, G_PIDFILE);
-	conf->pidfile = xstrdup(s);
+	conf->pidfile = *s ? path_relative_to(ld->mainabs, s) : xstrdup(s);
 	if (*s == '\0')
 		global_error(ld, G_PIDFILE, "pidfile must not be empty");
 
@@ -1297,6 +1301,8 @@ conf_load(const char *path, struct msglist *errs)
 	memset(&ld, 0, sizeof(ld));
 	ld.errs = errs;
 	ld.mainpath = path;
+	if ((ld.mainabs = realpath(path, NULL)) == NULL)
+		ld.mainabs = xstrdup(path);
 	loading = &ld;
 
 	conf = xcalloc(1, sizeof(*conf));
@@ -1318,6 +1324,7 @@ conf_load(const char *path, struct msglist *errs)
 		free(ld.gopt_file[i]);
 	}
 	loading = NULL;
+	free(ld.mainabs);
 	if (!parsed || errs->n > nerrs) {
 		if (errs->n == nerrs)
 			msglist_add(errs, "%s: cannot load", path);
@@ -1521,6 +1528,19 @@ program_conf_normal_exit(const struct program_conf *pc, int code)
 
 /* ------------------------------------------------------------ expansion */
 
+/* Make *PATH (if set and relative) relative to directory HERE. */
+static void
+in_here(char **path, const char *here)
+{
+	char *abs;
+
+	if (*path == NULL || (*path)[0] == '/' || here == NULL)
+		return;
+	abs = xasprintf("%s/%s", here, *path);
+	free(*path);
+	*path = abs;
+}
+
 int
 conf_expand_proc(const struct program_conf *pc, int num,
     struct proc_spec *spec, char *err, size_t errlen)
@@ -1547,6 +1567,9 @@ conf_expand_proc(const struct program_conf *pc, int num,
 	if (pc->lockfile != NULL && (spec->lockfile =
 	    words_expand(pc->lockfile, &ctx, err, errlen)) == NULL)
 		goto fail;
+	/* Relative to the file that defines the program, like include. */
+	in_here(&spec->directory, pc->here);
+	in_here(&spec->lockfile, pc->here);
 	return 0;
 
 fail:

@@ -135,6 +135,9 @@ daemonize(void)
 	readyfd = fds[1];
 	if (setsid() == -1)
 		startup_fail(1, "setsid: %s", strerror(errno));
+	/* Hold no mount point busy; programs get `directory` or "/". */
+	if (chdir("/") == -1)
+		startup_fail(1, "chdir /: %s", strerror(errno));
 }
 
 /* Tell the launcher we are ready, and let go of its terminal. */
@@ -423,7 +426,7 @@ main(int argc, char *argv[])
 	struct msglist errs = MSGLIST_INIT;
 	struct conf *conf;
 	int foreground = 0, check = 0, verbose = 0, debug = 0, ch, r;
-	char err[256];
+	char err[256], *abspath;
 
 	while ((ch = getopt_long(argc, argv, "c:ntvqdVh", longopts,
 	    NULL)) != -1) {
@@ -463,6 +466,10 @@ main(int argc, char *argv[])
 	}
 	if (check)
 		return check_config(verbose);
+	/* Reloads read the same file after we may have left this
+	   directory. */
+	if ((abspath = realpath(conffile, NULL)) != NULL)
+		conffile = abspath;
 
 	/* The configuration, all of it valid, or nothing starts. */
 	conf = conf_load(conffile, &errs);

@@ -219,4 +219,36 @@ else
 	fail "interrupted batch: mwsupd did not exit within 10 s of SIGTERM"
 fi
 
+# ----------------------------------------------------------------------
+section "relative paths are relative to the configuration file"
+# A cron job starts mwsupd from $HOME: relative socket, pidfile, lockfile
+# and directory must land beside the configuration, not in the cwd.
+mkdir -p "$T/rel/run" "$T/elsewhere"
+cat >"$T/rel/jobs.conf" <<EOF
+socket = "jobs.sock"
+pidfile = "run/jobs.pid"
+program job {
+    command = "$H/fdcheck $T/rel-fdcheck.out"
+    directory = "."
+    lockfile = "job.lock"
+    startsecs = 0
+}
+EOF
+(cd "$T/elsewhere" && MWSUP_SYSLOG_SOCKET="$SINK_SOCK" MWSUP_TESTDIR="$T" \
+    "$MWSUPD" -c ../rel/jobs.conf </dev/null >>"$DLOG" 2>&1)
+rc=$?
+expect_eq "daemonized launcher exit status" 0 "$rc"
+check "socket created beside the configuration" test -S "$T/rel/jobs.sock"
+check "pidfile created beside the configuration" test -s "$T/rel/run/jobs.pid"
+check "lockfile created beside the configuration" retry 3 test -e "$T/rel/job.lock"
+check "the program ran" retry 3 test -s "$T/rel-fdcheck.out"
+expect_eq "its working directory is the configuration's directory" \
+    "cwd=$T/rel" "$(grep '^cwd=' "$T/rel-fdcheck.out" 2>/dev/null)"
+check "nothing was created in the directory mwsupd was started from" \
+    test -z "$(ls -A "$T/elsewhere")"
+relpid=$(cat "$T/rel/run/jobs.pid" 2>/dev/null)
+[ -n "$relpid" ] && ALL_MWSUPD_PIDS+=("$relpid")
+"$MWSUPCTL" -s "$T/rel/jobs.sock" shutdown >/dev/null 2>&1
+check "mwsupd of the relative configuration shut down" retry 5 pid_gone "${relpid:-0}"
+
 finish
