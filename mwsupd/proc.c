@@ -64,7 +64,9 @@ struct proc_io {
 	bool		 prepared;
 	struct proc_spec spec;		/* expanded settings */
 	char		*path;		/* executable, resolved on PATH */
-	char	       **envp;
+	char	       **envp;		/* points into environ, spec and
+					   envown: not owned itself */
+	char	       **envown;	/* the strings made for this process */
 	struct lockfile	*lock;
 };
 
@@ -393,7 +395,13 @@ pio_get(struct proc *p)
 	return pio;
 }
 
-/* Set KEY=VALUE in the NULL-terminated *ENVP of *N entries (replaces). */
+/*
+ * Set KEY=VALUE in the NULL-terminated *ENVP of *N entries, replacing an
+ * entry with the same KEY.  The array holds pointers only: to environ's
+ * strings (mwsupd never changes its environment), to the expanded spec's,
+ * and to those build_env() makes, so a thousand processes do not each
+ * carry a copy of the whole environment.
+ */
 static void
 env_put(char ***envp, size_t *n, char *kv)
 {
@@ -402,7 +410,6 @@ env_put(char ***envp, size_t *n, char *kv)
 	for (size_t i = 0; i < *n; i++)
 		if (strncmp((*envp)[i], kv, klen) == 0 &&
 		    (*envp)[i][klen] == '=') {
-			free((*envp)[i]);
 			(*envp)[i] = kv;
 			return;
 		}
@@ -411,28 +418,45 @@ env_put(char ***envp, size_t *n, char *kv)
 	(*envp)[*n] = NULL;
 }
 
+/* A string build_env() makes: kept in *OWN to be freed with the process. */
+static char *
+env_own(char ***own, size_t *nown, char *kv)
+{
+	*own = xreallocarray(*own, *nown + 2, sizeof(**own));
+	(*own)[(*nown)++] = kv;
+	(*own)[*nown] = NULL;
+	return kv;
+}
+
 static char **
 build_env(const struct proc *p, const struct proc_spec *spec,
-    const struct passwd *pw)
+    const struct passwd *pw, char ***own)
 {
 	char **envp = xcalloc(1, sizeof(*envp));
-	size_t n = 0;
+	size_t n = 0, nown = 0;
 
+	*own = NULL;
 	for (char **e = environ; *e != NULL; e++)
 		if (strchr(*e, '=') != NULL)
-			env_put(&envp, &n, xstrdup(*e));
+			env_put(&envp, &n, *e);
 	if (pw != NULL) {
-		env_put(&envp, &n, xasprintf("HOME=%s", pw->pw_dir));
-		env_put(&envp, &n, xasprintf("USER=%s", pw->pw_name));
-		env_put(&envp, &n, xasprintf("LOGNAME=%s", pw->pw_name));
-		env_put(&envp, &n, xasprintf("SHELL=%s", pw->pw_shell));
+		env_put(&envp, &n, env_own(own, &nown,
+		    xasprintf("HOME=%s", pw->pw_dir)));
+		env_put(&envp, &n, env_own(own, &nown,
+		    xasprintf("USER=%s", pw->pw_name)));
+		env_put(&envp, &n, env_own(own, &nown,
+		    xasprintf("LOGNAME=%s", pw->pw_name)));
+		env_put(&envp, &n, env_own(own, &nown,
+		    xasprintf("SHELL=%s", pw->pw_shell)));
 	}
 	for (char **e = spec->environment; e != NULL && *e != NULL; e++)
-		env_put(&envp, &n, xstrdup(*e));
-	env_put(&envp, &n, xasprintf("MWSUP_PROGRAM=%s",
-	    p->program->conf->name));
-	env_put(&envp, &n, xasprintf("MWSUP_PROCESS_NUM=%d", p->num));
-	env_put(&envp, &n, xasprintf("MWSUP_PROCESS_NAME=%s", p->name));
+		env_put(&envp, &n, *e);
+	env_put(&envp, &n, env_own(own, &nown,
+	    xasprintf("MWSUP_PROGRAM=%s", p->program->conf->name)));
+	env_put(&envp, &n, env_own(own, &nown,
+	    xasprintf("MWSUP_PROCESS_NUM=%d", p->num)));
+	env_put(&envp, &n, env_own(own, &nown,
+	    xasprintf("MWSUP_PROCESS_NAME=%s", p->name)));
 	return envp;
 }
 
@@ -654,7 +678,7 @@ spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 		}
 	}
 	if (pio->envp == NULL)
-		pio->envp = build_env(p, &pio->spec, pw);
+		pio->envp = build_env(p, &pio->spec, pw, &pio->envown);
 	if (pio->path == NULL &&
 	    (pio->path = resolve_path(pio->spec.argv[0],
 	    env_get(pio->envp, "PATH"))) == NULL) {
@@ -815,7 +839,8 @@ release(struct proc *p)
 	if (pio->prepared)
 		proc_spec_free(&pio->spec);
 	free(pio->path);
-	strv_free(pio->envp);
+	free(pio->envp);
+	strv_free(pio->envown);
 	free(pio);
 	p->io = NULL;
 }
