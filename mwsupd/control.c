@@ -1147,8 +1147,19 @@ control_proc_gone(struct proc *p)
 void
 control_exiting(void)
 {
-	/* Last words, best effort: the shutdown waiters get end-of-file
-	   when we close; followers get their END. */
+	/* No new client from here on, and the socket file goes away before
+	   the pidfile lock is released, so a new mwsupd never mistakes us
+	   for a live instance. */
+	if (listen_io.fd != -1) {
+		close(listen_io.fd);
+		loop_del(&listen_io);
+		listen_io.fd = -1;
+	}
+	timer_cancel(&accept_timer);
+	if (sockpath != NULL)
+		(void)unlink(sockpath);
+	/* Last words, best effort: followers get their END; the shutdown
+	   waiters get end-of-file in control_close(). */
 	for (struct client *c = clients; c != NULL; c = c->next) {
 		if (c->follow != NULL) {
 			c->follow = NULL;
@@ -1163,16 +1174,9 @@ control_exiting(void)
 void
 control_close(void)
 {
+	control_exiting();
 	while (clients != NULL)
 		client_close(clients);
-	if (listen_io.fd != -1) {
-		close(listen_io.fd);
-		loop_del(&listen_io);
-		listen_io.fd = -1;
-	}
-	timer_cancel(&accept_timer);
-	if (sockpath != NULL)
-		(void)unlink(sockpath);
 	free(sockpath);
 	sockpath = NULL;
 }

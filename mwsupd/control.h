@@ -24,11 +24,15 @@ struct proc;
 /* P is about to be freed: end the tail -f of clients following it. */
 void	control_proc_gone(struct proc *p);
 
-/* Close every connection and remove the socket file. */
-void	control_close(void);
-
-/* mwsupd is about to exit: finish shutdown requests (their clients wait
-   for the connection to close). */
+/*
+ * mwsupd is about to exit: stop listening, remove the socket file, send
+ * followers their END.  Connections stay open: a `shutdown` client waits
+ * for end-of-file, which control_close() gives once everything else (the
+ * pidfile above all) is released.
+ */
 void	control_exiting(void);
+
+/* Close every connection (and do control_exiting() if not yet done). */
+void	control_close(void);
 
 #endif /* MWSUP_CONTROL_H */

@@ -516,9 +516,9 @@ main(int argc, char *argv[])
 	r = loop_run();
 
 	control_exiting();
-	control_close();
 	registry_free();
 	pidfile_remove();
 	log_info("mwsupd exiting with status %d", r);
+	control_close();	/* shutdown clients see end-of-file last */
 	return r;
 }
