@@ -320,13 +320,18 @@ signal_ready(int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
 	struct msglist errs = MSGLIST_INIT;
+	bool reap = false;
 
 	(void)events;
 	(void)arg;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	/* A few per wake-up: in a crash loop SIGCHLD is raised again while
+	   we reap, and the loop must get back to epoll (level-triggered, it
+	   returns here) so that everything else is served too. */
+	for (int nsig = 0; nsig < 8 &&
+	    read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si); nsig++) {
 		switch (si.ssi_signo) {
 		case SIGCHLD:
-			proc_reap();
+			reap = true;	/* one batch per wake-up */
 			break;
 		case SIGHUP:
 			(void)mwsupd_reload(&errs, NULL, NULL);
@@ -347,8 +352,8 @@ signal_ready(int fd, uint32_t events, void *arg)
 			break;
 		}
 	}
-	/* A SIGCHLD may have been merged with one already read. */
-	proc_reap();
+	if (reap)
+		proc_reap();
 }
 
 static void

@@ -762,14 +762,42 @@ send_signal(struct proc *p, int sig, bool group)
 		    group ? "process group" : "pid", (long)p->pid);
 }
 
+/*
+ * Reap at most REAP_BATCH children per call.  Their restarts happen right
+ * here, and a restarted child may die before the next waitpid(): without
+ * a bound, a fast enough crash loop would keep mwsupd in this loop
+ * forever, deaf to signals and clients.  When the batch is full, the rest
+ * is reaped from a timer due at once, after the loop has polled.
+ */
+#define REAP_BATCH	16
+
+static struct timer	reap_timer;
+static bool		reap_timer_ready;
+
+static void
+reap_more(struct timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	proc_reap();
+}
+
 void
 proc_reap(void)
 {
 	struct proc *p;
-	int status;
+	int status, n = 0;
 	pid_t pid;
 
 	for (;;) {
+		if (n++ == REAP_BATCH) {
+			if (!reap_timer_ready) {
+				timer_init(&reap_timer, reap_more, NULL);
+				reap_timer_ready = true;
+			}
+			(void)timer_set(&reap_timer, now_ms());
+			break;
+		}
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid == -1 && errno == EINTR)
 			continue;

@@ -308,4 +308,37 @@ expect_eq "RUNNING processes of many" 3 "$(count_state many RUNNING)"
 check "mwsupd exits on SIGTERM" stop_mwsupd 10
 expect_eq "mwsupd exit status" 0 "$MWSUPD_RC"
 
+# ----------------------------------------------------------------------
+section "a crash loop never makes mwsupd deaf"
+# Regression: restarts ran inside the waitpid() loop, so children dying
+# faster than they could be restarted kept mwsupd there forever: no
+# status, and SIGTERM pending for good.
+write_conf <<EOF
+program fast {
+    command = "/bin/true"
+    startsecs = 0
+    autorestart = true
+}
+program churn {
+    command = "/bin/sleep 0.02"
+    numprocs = 50
+    startsecs = 0
+    autorestart = true
+}
+EOF
+start_mwsupd
+t0=$(now_ms)
+out=$(timeout 5 "$MWSUPCTL" -s "$SOCK" status fast:0 2>&1)
+el=$(($(now_ms) - t0))
+expect_match "status answers during the crash loop" "^fast:0 " "$out"
+check "status answered within 2 s (took $(ms_fmt $el))" test "$el" -lt 2000
+t0=$(now_ms)
+kill -TERM "$MWSUPD_PID"
+if wait_mwsupd_exit 5; then
+	ok "mwsupd exits on SIGTERM during the crash loop ($(ms_fmt $(($(now_ms) - t0))))"
+	expect_eq "its exit status" 0 "$MWSUPD_RC"
+else
+	fail "mwsupd did not exit within 5 s of SIGTERM during a crash loop"
+fi
+
 finish
