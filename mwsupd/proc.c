@@ -18,6 +18,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -554,13 +555,17 @@ child(struct proc_io *pio, const struct passwd *pw, gid_t *groups,
 	}
 	if (pw != NULL) {
 		rep.stage = STAGE_SETGROUPS;
-		if (setgroups((size_t)ngroups, groups) == -1)
+		/* Raw system calls: in a vfork-style child, glibc's wrappers
+		   could touch state shared with the suspended parent. */
+		if (syscall(SYS_setgroups, (size_t)ngroups, groups) == -1)
 			goto fail;
 		rep.stage = STAGE_SETGID;
-		if (setgid(pw->pw_gid) == -1)
+		if (syscall(SYS_setresgid, pw->pw_gid, pw->pw_gid,
+		    pw->pw_gid) == -1)
 			goto fail;
 		rep.stage = STAGE_SETUID;
-		if (setuid(pw->pw_uid) == -1)
+		if (syscall(SYS_setresuid, pw->pw_uid, pw->pw_uid,
+		    pw->pw_uid) == -1)
 			goto fail;
 	}
 	/* After the credential change, which would clear it. */
@@ -598,6 +603,63 @@ log_spawn(const struct proc *p, pid_t pid, char **argv)
 		off += (size_t)n;
 	}
 	log_info("%s: spawned pid %ld: %s", p->name, (long)pid, line);
+}
+
+struct child_args {
+	struct proc_io		*pio;
+	const struct passwd	*pw;
+	gid_t			*groups;
+	int			 ngroups;
+	int			 outfd, errfd, reportfd;
+	pid_t			 parent;
+	int			 um;
+};
+
+#if defined(__SANITIZE_ADDRESS__)
+#define SPAWN_WITH_FORK	1	/* ASan's shadow memory and a shared
+				   address space do not mix */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SPAWN_WITH_FORK	1
+#endif
+#endif
+
+#ifndef SPAWN_WITH_FORK
+/*
+ * The child runs on this stack in mwsupd's own address space until it
+ * execs (CLONE_VM | CLONE_VFORK: mwsupd is suspended meanwhile), so one
+ * stack serves every spawn.  This is how glibc's posix_spawn works; we
+ * cannot use posix_spawn itself, which cannot set the user, the umask or
+ * the parent-death signal.  It spares mwsupd the copy of its page tables
+ * and the copy-on-write faults that fork() costs on every restart.
+ */
+static char	spawn_stack[64 * 1024] __attribute__((aligned(64)));
+
+static int
+child_main(void *arg)
+{
+	struct child_args *a = arg;
+
+	child(a->pio, a->pw, a->groups, a->ngroups, a->outfd, a->errfd,
+	    a->reportfd, a->parent, a->um);
+}
+#endif
+
+/* Start the child; it reports on a->reportfd if it fails before exec. */
+static pid_t
+spawn_child(struct child_args *a)
+{
+#ifdef SPAWN_WITH_FORK
+	pid_t pid = fork();
+
+	if (pid == 0)
+		child(a->pio, a->pw, a->groups, a->ngroups, a->outfd,
+		    a->errfd, a->reportfd, a->parent, a->um);
+	return pid;
+#else
+	return clone(child_main, spawn_stack + sizeof(spawn_stack),
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+#endif
 }
 
 static bool
@@ -693,14 +755,16 @@ spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 		    strerror(errno));
 		goto fail;
 	}
-	pid = fork();
+	{
+		struct child_args ca = { pio, pw, groups, ngroups, outp[1],
+		    errp[1], repp[1], self, pc->umask };
+
+		pid = spawn_child(&ca);
+	}
 	if (pid == -1) {
 		snprintf(reason, len, "cannot fork: %s", strerror(errno));
 		goto fail;
 	}
-	if (pid == 0)
-		child(pio, pw, groups, ngroups, outp[1], errp[1], repp[1],
-		    self, pc->umask);
 
 	(void)setpgid(pid, pid);	/* whichever of us gets there first */
 	close(outp[1]);
