@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "log.h"
+#include "proc.h"
 #include "xalloc.h"
 
 struct registry	registry;
@@ -177,6 +178,21 @@ globals_notes(const struct conf *old, const struct conf *new,
 		    "mwsupd restarts (still %s)", new->pidfile, old->pidfile);
 }
 
+/* Say so when the processes cannot all get their two pipe ends. */
+static void
+fd_budget(const struct conf *conf)
+{
+	size_t need = 64, limit = proc_fd_limit();
+
+	for (size_t i = 0; i < conf->nprograms; i++)
+		need += 2 * (size_t)conf->programs[i]->numprocs;
+	if (need > limit)
+		log_warnx("%zu processes need about %zu descriptors but the "
+		    "limit is %zu (RLIMIT_NOFILE): some will not start "
+		    "(\"cannot create pipes\"); raise the hard limit",
+		    (need - 64) / 2, need, limit);
+}
+
 int
 apply(struct conf *conf, apply_done_cb done, void *arg)
 {
@@ -253,6 +269,7 @@ apply(struct conf *conf, apply_done_cb done, void *arg)
 	}
 	confref_put(registry.current);
 	registry.current = a->cr;
+	fd_budget(conf);
 
 	a->job = job_new(JOB_STOP, stop, nstop, apply_stopped, a);
 	free(stop);

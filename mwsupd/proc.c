@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -92,11 +93,34 @@ static struct output	*paused;	/* outputs waiting for syslog */
 
 static void	output_close(struct output *o);
 
+static struct rlimit	child_nofile;	/* what children get back */
+
 int
 proc_layer_init(void)
 {
+	struct rlimit rl;
+
+	/* Two pipe ends per process: take all the descriptors we may, and
+	   give the children the limit we were started with. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		child_nofile = rl;
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	return devnull == -1 ? -1 : 0;
+}
+
+size_t
+proc_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX;
+	return (size_t)rl.rlim_cur;
 }
 
 void
@@ -541,6 +565,9 @@ child(struct proc_io *pio, const struct passwd *pw, gid_t *groups,
 		    (size_t)8);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (child_nofile.rlim_max != 0)
+		(void)syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &child_nofile,
+		    NULL);
 
 	if (dup2(devnull, 0) == -1 || dup2(outfd, 1) == -1 ||
 	    dup2(errfd, 2) == -1)

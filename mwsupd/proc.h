@@ -22,6 +22,9 @@ extern const struct sup_ops	proc_ops;
 /* Prepare the layer (opens /dev/null).  -1 with errno on failure. */
 int	proc_layer_init(void);
 
+/* mwsupd's own descriptor limit (raised to the hard limit at init). */
+size_t	proc_fd_limit(void);
+
 /* Reap every exited child: ours go to sup_exited(), orphans are dropped. */
 void	proc_reap(void);
 

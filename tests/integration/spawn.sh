@@ -165,4 +165,33 @@ section "shutdown"
 check "mwsupd exits on SIGTERM" stop_mwsupd 10
 expect_eq "mwsupd exit status" 0 "$MWSUPD_RC"
 
+# ----------------------------------------------------------------------
+section "descriptor limit: mwsupd takes the hard limit, children keep theirs"
+hard=$(ulimit -H -n)
+if [ "$hard" = unlimited ] || [ "$hard" -lt 1024 ]; then
+	note "hard RLIMIT_NOFILE is $hard: skipping this section"
+else
+	write_conf <<EOF
+program many {
+    command = "$H/sleeper"
+    numprocs = 200
+    startsecs = 0
+}
+EOF
+	# 200 processes need ~400 pipe ends: more than a soft limit of 256.
+	oldsoft=$(ulimit -S -n)
+	ulimit -S -n 256
+	start_mwsupd
+	ulimit -S -n "$oldsoft"
+	all_running() { [ "$(ctl status many 2>/dev/null | grep -c ' RUNNING ')" -eq 200 ]; }
+	check "all 200 processes run under a soft limit of 256" retry 10 all_running
+	soft_of() { awk '/^Max open files/ { print $4 }' "/proc/$1/limits"; }
+	expect_eq "mwsupd's soft limit was raised to the hard one" "$hard" \
+	    "$(soft_of "$MWSUPD_PID")"
+	cpid=$(proc_pid many:7)
+	expect_eq "a child gets the soft limit mwsupd was started with" 256 \
+	    "$(soft_of "$cpid")"
+	check "mwsupd exits on SIGTERM" stop_mwsupd 10
+fi
+
 finish
