@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
@@ -941,6 +942,43 @@ accept_resume(struct timer *t, void *arg)
 		(void)loop_mod(&listen_io, EPOLLIN);
 }
 
+/*
+ * Supervision needs descriptors more than idle clients do: drop every
+ * client without a request in progress.  Returns how many were dropped.
+ */
+static int
+shed_idle(void)
+{
+	struct client *c, *next;
+	int n = 0;
+
+	for (c = clients; c != NULL; c = next) {
+		next = c->next;
+		if (!c->busy) {
+			client_close(c);
+			n++;
+		}
+	}
+	if (n > 0)
+		log_warnx("control: out of descriptors: dropped %d idle "
+		    "client%s to keep supervising", n, n > 1 ? "s" : "");
+	return n;
+}
+
+/* Descriptors the configured processes need (2 each) plus a margin. */
+static bool
+fd_budget_left(int cfd)
+{
+	const struct conf *conf = registry_conf();
+	size_t limit = proc_fd_limit(), need = 32;
+
+	if (conf != NULL)
+		for (size_t i = 0; i < conf->nprograms; i++)
+			need += 2 * (size_t)conf->programs[i]->numprocs + 1;
+	return limit == SIZE_MAX || need >= limit ||
+	    (size_t)cfd + need < limit;
+}
+
 /* Make room for one more client: drop the oldest idle one. */
 static bool
 evict_idle(void)
@@ -999,6 +1037,13 @@ listen_ready(int fd, uint32_t events, void *arg)
 			proto_add(&o, "error", deny);
 			if ((flen = proto_finish(&o)) > 0)
 				(void)!write(cfd, o.buf, (size_t)flen);
+			close(cfd);
+			continue;
+		}
+		/* A client may not take a descriptor a process will need. */
+		if (!fd_budget_left(cfd) && !evict_idle()) {
+			log_warnx("control: descriptors reserved for processes;"
+			    " refusing pid %ld", (long)cred.pid);
 			close(cfd);
 			continue;
 		}
@@ -1122,6 +1167,7 @@ control_open(const struct conf *conf, char *err, size_t len)
 	}
 	timer_init(&accept_timer, accept_resume, NULL);
 	proc_set_output_hook(control_output);
+	proc_set_fd_pressure_hook(shed_idle);
 	return 0;
 }
 

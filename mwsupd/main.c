@@ -49,6 +49,7 @@ static int		 stopping;
 static int		 batch_failed;	/* a process ended abnormally */
 static struct timer	 batch_timer;	/* exit_when_done check */
 static struct sup_ops	 ops;
+static struct conf	*start_conf;	/* loaded, not yet applied */
 
 static void
 usage(FILE *fp)
@@ -78,6 +79,7 @@ startup_fail(int code, const char *fmt, ...)
 		va_end(ap);
 		fputc('\n', stderr);
 	}
+	conf_free(start_conf);
 	exit(code);
 }
 
@@ -118,6 +120,7 @@ daemonize(void)
 		startup_fail(1, "fork: %s", strerror(errno));
 	if (pid > 0) {
 		close(fds[1]);
+		conf_free(start_conf);	/* the daemon has its own copy */
 		do
 			n = read(fds[0], &c, 1);
 		while (n == -1 && errno == EINTR);
@@ -477,7 +480,7 @@ main(int argc, char *argv[])
 		conffile = abspath;
 
 	/* The configuration, all of it valid, or nothing starts. */
-	conf = conf_load(conffile, &errs);
+	conf = start_conf = conf_load(conffile, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	msglist_clear(&errs);
@@ -513,6 +516,7 @@ main(int argc, char *argv[])
 
 	log_info("mwsupd %s starting with %s (pid %ld)", PACKAGE_VERSION,
 	    conffile, (long)getpid());
+	start_conf = NULL;		/* the registry owns it now */
 	if (apply(conf, NULL, NULL) == -1)
 		startup_fail(1, "cannot apply the configuration");
 	(void)timer_set(&batch_timer, now_ms());

@@ -87,6 +87,7 @@ static struct proc	*pid_hash[PID_BUCKETS];
 static size_t		 nlive;
 static int		 devnull = -1;
 static output_hook	 out_hook;
+static int		(*fd_pressure)(void);
 static char		 readbuf[READ_CHUNK];
 static const unsigned long zero_sigaction[8];
 static struct output	*paused;	/* outputs waiting for syslog */
@@ -127,6 +128,12 @@ void
 proc_set_output_hook(output_hook hook)
 {
 	out_hook = hook;
+}
+
+void
+proc_set_fd_pressure_hook(int (*hook)(void))
+{
+	fd_pressure = hook;
 }
 
 size_t
@@ -689,6 +696,30 @@ spawn_child(struct child_args *a)
 #endif
 }
 
+/* The three pipes of a spawn; on failure none is left open. */
+static int
+make_pipes(int outp[2], int errp[2], int repp[2])
+{
+	int saved;
+
+	if (pipe2(outp, O_CLOEXEC) == 0) {
+		if (pipe2(errp, O_CLOEXEC) == 0) {
+			if (pipe2(repp, O_CLOEXEC) == 0)
+				return 0;
+			saved = errno;
+			close(errp[0]);
+			close(errp[1]);
+			errno = saved;
+		}
+		saved = errno;
+		close(outp[0]);
+		close(outp[1]);
+		errno = saved;
+	}
+	outp[0] = outp[1] = errp[0] = errp[1] = repp[0] = repp[1] = -1;
+	return -1;
+}
+
 static bool
 transient(int err)
 {
@@ -776,8 +807,10 @@ spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 	}
 
 	*permanent = false;
-	if (pipe2(outp, O_CLOEXEC) == -1 || pipe2(errp, O_CLOEXEC) == -1 ||
-	    pipe2(repp, O_CLOEXEC) == -1) {
+	if (make_pipes(outp, errp, repp) == -1 &&
+	    (errno != EMFILE && errno != ENFILE ? true :
+	    (fd_pressure == NULL || fd_pressure() == 0 ||
+	    make_pipes(outp, errp, repp) == -1))) {
 		snprintf(reason, len, "cannot create pipes: %s",
 		    strerror(errno));
 		goto fail;

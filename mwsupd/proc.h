@@ -22,6 +22,13 @@ extern const struct sup_ops	proc_ops;
 /* Prepare the layer (opens /dev/null).  -1 with errno on failure. */
 int	proc_layer_init(void);
 
+/*
+ * Out of descriptors while spawning: HOOK frees what it can (control.c
+ * drops idle clients) and returns how many it freed; the spawn then tries
+ * once more.  Supervision comes before idle clients.
+ */
+void	proc_set_fd_pressure_hook(int (*hook)(void));
+
 /* mwsupd's own descriptor limit (raised to the hard limit at init). */
 size_t	proc_fd_limit(void);
 
