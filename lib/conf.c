@@ -1377,7 +1377,7 @@ print_quoted(FILE *fp, const char *s)
 			break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
-				fprintf(fp, "\\%03o", *p);
+				fprintf(fp, "\\x%02x", *p);
 			else
 				putc(*p, fp);
 		}

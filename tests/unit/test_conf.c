@@ -1032,6 +1032,34 @@ assert_conf_equal(const struct conf *a, const struct conf *b)
 	}
 }
 
+/*
+ * Regression (found by fuzz_conf): a control character followed by a digit
+ * was printed as an octal escape ("\0027"), which libconfuse's lexer
+ * rejects, so `mwsupd -t -v` output did not load again.
+ */
+static void
+test_print_control_then_digit(void **state)
+{
+	struct conf *conf, *again;
+	char *text;
+
+	(void)state;
+	conf = load_ok("program web {\n"
+	    "  command = \"/bin/echo \\x027\"\n"
+	    "  environment = {\"F=\\x020\\x7f9\"}\n"
+	    "}\n");
+	assert_string_equal(conf_find_program(conf, "web")->environment[0],
+	    "F=\002" "0\177" "9");
+	again = print_and_reload(conf, "printed.conf", &text);
+	assert_string_equal(conf_find_program(again, "web")->environment[0],
+	    "F=\002" "0\177" "9");
+	assert_string_equal(conf_find_program(again, "web")->words[1],
+	    "\002" "7");
+	free(text);
+	conf_free(again);
+	conf_free(conf);
+}
+
 static void
 test_print_round_trip(void **state)
 {
@@ -1116,6 +1144,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_expand_proc, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_equal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_print_control_then_digit,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_round_trip, setup,
 		    teardown),
 	};
