@@ -507,7 +507,7 @@ cmd_startstop(struct client *c, const struct proto_msg *m, const char *cmd)
 {
 	struct request *r;
 	struct proc **procs = NULL;
-	size_t n = 0, nunknown, i = 0, k = 0;
+	size_t n = 0, nunknown, i = 0;
 	char **unknown;
 	const char *name;
 
@@ -553,7 +553,6 @@ cmd_startstop(struct client *c, const struct proto_msg *m, const char *cmd)
 			r->known[r->n] = true;
 			r->before[r->n] = v[j]->state;
 			r->names[r->n++] = xstrdup(v[j]->name);
-			k++;
 		}
 		free(v);
 	}
