@@ -563,13 +563,14 @@ cmd_startstop(struct client *c, const struct proto_msg *m, const char *cmd)
 }
 
 static void
-tail_line(void *arg, const char *line, size_t len)
+tail_line(void *arg, const char *line, size_t len, enum output_stream stream)
 {
 	struct client *c = arg;
 	struct proto_out o;
 
 	proto_begin(&o, PROTO_RECORD);
 	proto_addn(&o, "line", line, len);
+	proto_add(&o, "stream", stream == STREAM_STDOUT ? "stdout" : "stderr");
 	send_frame(c, &o);
 }
 

@@ -187,20 +187,24 @@ proc_by_pid(pid_t pid)
 
 /* -------------------------------------------------------------- output */
 
-/* Keep LINE in P's recent output; drop the oldest half when full. */
+/*
+ * Keep LINE in P's recent output; drop the oldest half when full.  Each
+ * entry is one stream byte ('1' stdout, '2' stderr), the line, '\n'.
+ */
 static void
-ring_add(struct proc_io *pio, const char *line, size_t len)
+ring_add(struct proc_io *pio, enum output_stream stream, const char *line,
+    size_t len)
 {
 	if (len > OUTPUT_RING_MAX / 2)
 		len = OUTPUT_RING_MAX / 2;
 	if (pio->ring == NULL && (pio->ring = malloc(OUTPUT_RING_MAX)) == NULL)
 		return;
-	if (pio->ringlen + len + 1 > OUTPUT_RING_MAX) {
+	if (pio->ringlen + len + 2 > OUTPUT_RING_MAX) {
 		/* Drop whole lines until at least half is free. */
 		size_t cut = 0;
 		while (cut < pio->ringlen &&
 		    (cut < OUTPUT_RING_MAX / 2 ||
-		    pio->ringlen - cut + len + 1 > OUTPUT_RING_MAX)) {
+		    pio->ringlen - cut + len + 2 > OUTPUT_RING_MAX)) {
 			char *nl = memchr(pio->ring + cut, '\n',
 			    pio->ringlen - cut);
 			cut = nl ? (size_t)(nl - pio->ring) + 1 : pio->ringlen;
@@ -208,6 +212,7 @@ ring_add(struct proc_io *pio, const char *line, size_t len)
 		memmove(pio->ring, pio->ring + cut, pio->ringlen - cut);
 		pio->ringlen -= cut;
 	}
+	pio->ring[pio->ringlen++] = stream == STREAM_STDERR ? '2' : '1';
 	memcpy(pio->ring + pio->ringlen, line, len);
 	pio->ringlen += len;
 	pio->ring[pio->ringlen++] = '\n';
@@ -215,7 +220,8 @@ ring_add(struct proc_io *pio, const char *line, size_t len)
 
 void
 proc_tail(const struct proc *p, size_t n,
-    void (*cb)(void *arg, const char *line, size_t len), void *arg)
+    void (*cb)(void *arg, const char *line, size_t len,
+    enum output_stream stream), void *arg)
 {
 	const struct proc_io *pio = p->io;
 	size_t start, end;
@@ -233,7 +239,8 @@ proc_tail(const struct proc *p, size_t n,
 		const char *nl = memchr(pio->ring + start, '\n',
 		    pio->ringlen - start);
 		end = (size_t)(nl - pio->ring);
-		cb(arg, pio->ring + start, end - start);
+		cb(arg, pio->ring + start + 1, end - start - 1,
+		    pio->ring[start] == '2' ? STREAM_STDERR : STREAM_STDOUT);
 	}
 }
 
@@ -254,7 +261,7 @@ deliver(struct output *o, const char *line, size_t len)
 
 	log_child_line(p->program->conf->syslog_ident, pio->pid,
 	    o->stream == STREAM_STDOUT ? LOG_INFO : LOG_ERR, line, len);
-	ring_add(pio, line, len);
+	ring_add(pio, o->stream, line, len);
 	if (out_hook != NULL)
 		out_hook(p, line, len, o->stream);
 }

@@ -48,7 +48,8 @@ void	proc_set_output_hook(output_hook hook);
  * interleaved in arrival order), oldest first.
  */
 void	proc_tail(const struct proc *p, size_t n,
-	    void (*cb)(void *arg, const char *line, size_t len), void *arg);
+	    void (*cb)(void *arg, const char *line, size_t len,
+	    enum output_stream stream), void *arg);
 
 /* Syslog caught up: read the output of every paused child again. */
 void	proc_output_resume(void);

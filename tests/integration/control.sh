@@ -424,6 +424,9 @@ else
 	check "-j tail is valid JSON" json_ok
 	expect_eq "-j tail lines" "line6 err|talker done" \
 	    "$(pyj '"|".join(o["line"] for o in d)')"
+	# Recent lines keep the stream they were written to.
+	expect_eq "-j tail streams of recent lines" "stderr|stdout" \
+	    "$(pyj '"|".join(str(o["stream"]) for o in d)')"
 	# -f: JSON Lines, one object per new line, with its stream.
 	"$MWSUPCTL" -s "$SOCK" -j tail -n 0 -f ticker >"$T/jfollow.out" \
 	    2>/dev/null </dev/null &
