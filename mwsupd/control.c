@@ -176,68 +176,86 @@ add_proc_fields(struct proto_out *o, const struct proc *p)
 	proto_addf(o, "restarts", "%u", p->restarts);
 }
 
-/*
- * Resolve the request's names into *PROCS (no duplicates); unknown names
- * are collected in *UNKNOWN.  Returns the number of unknown names.
- */
-static size_t
-resolve(const struct proto_msg *m, bool none_is_all, struct proc ***procs,
-    size_t *nprocs, char ***unknown)
+/* One entry of a request's names, in order (PROTOCOL.md §3). */
+struct target {
+	struct proc	*proc;		/* NULL: an unknown name */
+	const char	*name;		/* as typed (points into the request) */
+};
+
+/* Add what NAME designates to *V (N entries), skipping what is there. */
+static void
+resolve_one(const char *name, struct target **v, size_t *n,
+    size_t *nunknown)
 {
 	struct proc **found = NULL;
-	size_t nfound = 0, nunknown = 0, i = 0;
-	const char *name;
-	bool any = false;
+	size_t nfound = 0, j;
 
-	*unknown = NULL;
-	while ((name = proto_next(m, "name", &i)) != NULL) {
-		any = true;
-		nfound = 0;
-		free(found);
-		found = NULL;
-		if (registry_select(name, &found, &nfound) == -1) {
-			*unknown = xreallocarray(*unknown, nunknown + 2,
-			    sizeof(**unknown));
-			(*unknown)[nunknown++] = xstrdup(name);
-			(*unknown)[nunknown] = NULL;
-			continue;
-		}
-		for (size_t k = 0; k < nfound; k++) {
-			size_t j;
-			for (j = 0; j < *nprocs; j++)
-				if ((*procs)[j] == found[k])
-					break;
-			if (j == *nprocs) {
-				*procs = xreallocarray(*procs, *nprocs + 1,
-				    sizeof(**procs));
-				(*procs)[(*nprocs)++] = found[k];
-			}
+	if (registry_select(name, &found, &nfound) == -1) {
+		for (j = 0; j < *n; j++)
+			if ((*v)[j].proc == NULL &&
+			    strcmp((*v)[j].name, name) == 0)
+				return;
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		(*v)[(*n)++] = (struct target){ NULL, name };
+		(*nunknown)++;
+		return;
+	}
+	for (size_t k = 0; k < nfound; k++) {
+		for (j = 0; j < *n; j++)
+			if ((*v)[j].proc == found[k])
+				break;
+		if (j == *n) {
+			*v = xreallocarray(*v, *n + 1, sizeof(**v));
+			(*v)[(*n)++] = (struct target){ found[k], NULL };
 		}
 	}
 	free(found);
-	if (!any && none_is_all)
-		(void)registry_select("all", procs, nprocs);
-	return nunknown;
 }
 
-static void
-unknown_records(struct client *c, char **unknown, char *summary,
-    size_t len)
+/*
+ * Resolve the request's `name` fields, in order, into *V: every process
+ * once, every unknown name once, at its place.  No name at all means every
+ * process when NONE_IS_ALL.  Returns the number of entries; *NUNKNOWN
+ * counts the unknown ones.  The caller frees *V.
+ */
+static size_t
+resolve(const struct proto_msg *m, bool none_is_all, struct target **v,
+    size_t *nunknown)
 {
-	size_t off;
+	const char *name;
+	size_t n = 0, i = 0;
 
-	off = (size_t)snprintf(summary, len, "no such process: ");
-	for (size_t i = 0; unknown != NULL && unknown[i] != NULL; i++) {
-		struct proto_out o;
+	*v = NULL;
+	*nunknown = 0;
+	while ((name = proto_next(m, "name", &i)) != NULL)
+		resolve_one(name, v, &n, nunknown);
+	if (proto_get(m, "name") == NULL && none_is_all)
+		resolve_one("all", v, &n, nunknown);
+	return n;
+}
 
-		proto_begin(&o, PROTO_RECORD);
-		proto_add(&o, "name", unknown[i]);
-		proto_add(&o, "error", "no such process");
-		send_frame(c, &o);
-		if (off < len)
-			off += (size_t)snprintf(summary + off, len - off,
-			    "%s%s", i ? ", " : "", unknown[i]);
-	}
+/* Append NAME to the END error "no such process: a, b". */
+static void
+summary_add(char *buf, size_t len, size_t *off, const char *name)
+{
+	if (*off == 0)
+		*off = (size_t)snprintf(buf, len, "no such process: %s", name);
+	else if (*off < len)
+		*off += (size_t)snprintf(buf + *off, len - *off, ", %s", name);
+}
+
+/* The RECORD of an unknown name; its name joins SUMMARY. */
+static void
+unknown_record(struct client *c, const char *name, char *summary,
+    size_t len, size_t *off)
+{
+	struct proto_out o;
+
+	proto_begin(&o, PROTO_RECORD);
+	proto_add(&o, "name", name);
+	proto_add(&o, "error", "no such process");
+	send_frame(c, &o);
+	summary_add(summary, len, off, name);
 }
 
 /* ----------------------------------------------------------- commands */
@@ -245,36 +263,39 @@ unknown_records(struct client *c, char **unknown, char *summary,
 static void
 cmd_status(struct client *c, const struct proto_msg *m)
 {
-	struct proc **procs = NULL;
-	size_t n = 0, nunknown;
-	char **unknown, summary[256];
+	struct target *v;
+	size_t n, nunknown, off = 0;
+	char summary[256];
 	int status = 0;
 
-	nunknown = resolve(m, true, &procs, &n, &unknown);
+	n = resolve(m, true, &v, &nunknown);
 	for (size_t i = 0; i < n; i++) {
 		struct proto_out o;
 
+		if (v[i].proc == NULL) {
+			unknown_record(c, v[i].name, summary, sizeof(summary),
+			    &off);
+			continue;
+		}
 		proto_begin(&o, PROTO_RECORD);
-		add_proc_fields(&o, procs[i]);
+		add_proc_fields(&o, v[i].proc);
 		send_frame(c, &o);
-		if (procs[i]->state != PROC_RUNNING)
+		if (v[i].proc->state != PROC_RUNNING)
 			status = 3;
 	}
-	if (nunknown > 0) {
-		unknown_records(c, unknown, summary, sizeof(summary));
+	if (nunknown > 0)
 		send_end(c, 1, summary);
-	} else
+	else
 		send_end(c, status, NULL);
-	free(procs);
-	strv_free(unknown);
+	free(v);
 }
 
 static void
 cmd_pid(struct client *c, const struct proto_msg *m)
 {
-	struct proc **procs = NULL;
-	size_t n = 0, nunknown;
-	char **unknown, summary[256];
+	struct target *v;
+	size_t n, nunknown, off = 0;
+	char summary[256];
 	struct proto_out o;
 
 	if (proto_get(m, "name") == NULL) {
@@ -284,30 +305,33 @@ cmd_pid(struct client *c, const struct proto_msg *m)
 		send_end(c, 0, NULL);
 		return;
 	}
-	nunknown = resolve(m, false, &procs, &n, &unknown);
+	n = resolve(m, false, &v, &nunknown);
 	for (size_t i = 0; i < n; i++) {
+		if (v[i].proc == NULL) {
+			unknown_record(c, v[i].name, summary, sizeof(summary),
+			    &off);
+			continue;
+		}
 		proto_begin(&o, PROTO_RECORD);
-		proto_add(&o, "name", procs[i]->name);
-		if (procs[i]->pid > 0)
-			proto_addf(&o, "pid", "%ld", (long)procs[i]->pid);
+		proto_add(&o, "name", v[i].proc->name);
+		if (v[i].proc->pid > 0)
+			proto_addf(&o, "pid", "%ld", (long)v[i].proc->pid);
 		send_frame(c, &o);
 	}
-	if (nunknown > 0) {
-		unknown_records(c, unknown, summary, sizeof(summary));
+	if (nunknown > 0)
 		send_end(c, 1, summary);
-	} else
+	else
 		send_end(c, 0, NULL);
-	free(procs);
-	strv_free(unknown);
+	free(v);
 }
 
 static void
 cmd_signal(struct client *c, const struct proto_msg *m)
 {
 	const char *signame = proto_get(m, "signal");
-	struct proc **procs = NULL;
-	size_t n = 0, nunknown;
-	char **unknown, summary[256], err[128];
+	struct target *v;
+	size_t n, nunknown, off = 0;
+	char summary[256], err[128];
 	int sig, failed = 0;
 
 	sig = signame_parse(signame);
@@ -321,14 +345,20 @@ cmd_signal(struct client *c, const struct proto_msg *m)
 		send_end(c, 1, "no process name given");
 		return;
 	}
-	nunknown = resolve(m, false, &procs, &n, &unknown);
+	n = resolve(m, false, &v, &nunknown);
 	for (size_t i = 0; i < n; i++) {
+		struct proc *p = v[i].proc;
 		struct proto_out o;
 
+		if (p == NULL) {
+			unknown_record(c, v[i].name, summary, sizeof(summary),
+			    &off);
+			continue;
+		}
 		proto_begin(&o, PROTO_RECORD);
-		proto_add(&o, "name", procs[i]->name);
-		if (sup_signal(procs[i], sig) == 0) {
-			log_info("%s: sent SIG%s on request", procs[i]->name,
+		proto_add(&o, "name", p->name);
+		if (sup_signal(p, sig) == 0) {
+			log_info("%s: sent SIG%s on request", p->name,
 			    signame_name(sig) ? signame_name(sig) : "?");
 			proto_add(&o, "result", "signalled");
 		} else {
@@ -337,17 +367,15 @@ cmd_signal(struct client *c, const struct proto_msg *m)
 		}
 		send_frame(c, &o);
 	}
-	if (nunknown > 0) {
-		unknown_records(c, unknown, summary, sizeof(summary));
+	if (nunknown > 0)
 		send_end(c, 1, summary);
-	} else if (failed > 0) {
+	else if (failed > 0) {
 		snprintf(summary, sizeof(summary), "%d process%s not "
 		    "signalled", failed, failed > 1 ? "es" : "");
 		send_end(c, 1, summary);
 	} else
 		send_end(c, 0, NULL);
-	free(procs);
-	strv_free(unknown);
+	free(v);
 }
 
 /* Find the process named exactly "PROGRAM:N" now (it may be gone). */
@@ -434,13 +462,12 @@ request_reply(struct request *r)
 		send_frame(c, &o);
 	}
 	if (unknown > 0) {
-		size_t off = (size_t)snprintf(summary, sizeof(summary),
-		    "no such process: ");
-		for (size_t i = 0, k = 0; i < r->n; i++)
-			if (!r->known[i] && off < sizeof(summary))
-				off += (size_t)snprintf(summary + off,
-				    sizeof(summary) - off, "%s%s",
-				    k++ ? ", " : "", r->names[i]);
+		size_t off = 0;
+
+		for (size_t i = 0; i < r->n; i++)
+			if (!r->known[i])
+				summary_add(summary, sizeof(summary), &off,
+				    r->names[i]);
 		send_end(c, 1, summary);
 	} else if (failed > 0) {
 		snprintf(summary, sizeof(summary), "%d process%s failed",
@@ -506,58 +533,29 @@ static void
 cmd_startstop(struct client *c, const struct proto_msg *m, const char *cmd)
 {
 	struct request *r;
-	struct proc **procs = NULL;
-	size_t n = 0, nunknown, i = 0;
-	char **unknown;
-	const char *name;
+	struct target *v;
+	size_t n, nunknown;
 
 	if (proto_get(m, "name") == NULL) {
 		send_end(c, 1, "no process name given");
 		return;
 	}
-	nunknown = resolve(m, false, &procs, &n, &unknown);
+	n = resolve(m, false, &v, &nunknown);
 	r = xcalloc(1, sizeof(*r));
 	r->client = c;
 	r->cmd = xstrdup(cmd);
-	r->names = xcalloc(n + nunknown + 1, sizeof(*r->names));
-	r->before = xcalloc(n + nunknown + 1, sizeof(*r->before));
-	r->known = xcalloc(n + nunknown + 1, sizeof(*r->known));
-	/* Records go in name-resolution order, unknown names in place. */
-	while ((name = proto_next(m, "name", &i)) != NULL) {
-		bool is_unknown = false;
-		for (size_t u = 0; u < nunknown; u++)
-			if (strcmp(unknown[u], name) == 0)
-				is_unknown = true;
-		if (is_unknown) {
-			bool dup = false;
-			for (size_t j = 0; j < r->n; j++)
-				if (!r->known[j] &&
-				    strcmp(r->names[j], name) == 0)
-					dup = true;
-			if (!dup)
-				r->names[r->n++] = xstrdup(name);
-			continue;
-		}
-		/* Append the processes this name brought in, in order. */
-		struct proc **v = NULL;
-		size_t nv = 0;
-		(void)registry_select(name, &v, &nv);
-		for (size_t j = 0; j < nv; j++) {
-			bool dup = false;
-			for (size_t q = 0; q < r->n; q++)
-				if (r->known[q] &&
-				    strcmp(r->names[q], v[j]->name) == 0)
-					dup = true;
-			if (dup)
-				continue;
-			r->known[r->n] = true;
-			r->before[r->n] = v[j]->state;
-			r->names[r->n++] = xstrdup(v[j]->name);
-		}
-		free(v);
+	r->names = xcalloc(n + 1, sizeof(*r->names));
+	r->before = xcalloc(n + 1, sizeof(*r->before));
+	r->known = xcalloc(n + 1, sizeof(*r->known));
+	/* Names, not pointers: a reload may free processes meanwhile.  The
+	   records go in this order, unknown names in place. */
+	for (size_t i = 0; i < n; i++) {
+		r->known[i] = v[i].proc != NULL;
+		r->before[i] = v[i].proc ? v[i].proc->state : PROC_STOPPED;
+		r->names[i] = xstrdup(v[i].proc ? v[i].proc->name : v[i].name);
 	}
-	free(procs);
-	strv_free(unknown);
+	r->n = n;
+	free(v);
 	c->req = r;
 	request_job(r, strcmp(cmd, "start") == 0 ? JOB_START : JOB_STOP);
 }
