@@ -63,12 +63,6 @@ log_init(enum log_target t, int fac, int debug)
 	log_setup(t, fac);
 }
 
-void
-log_set_debug(int debug)
-{
-	debug_on = debug;
-}
-
 static void
 set_watch(bool on)
 {
@@ -173,11 +167,6 @@ log_congested(void)
 	return congested;
 }
 
-size_t
-log_queued(void)
-{
-	return qbytes;
-}
 
 static int
 syslog_connect(void)

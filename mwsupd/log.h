@@ -25,8 +25,6 @@
 void	log_init(enum log_target target, int facility, int debug);
 /* Change target and facility (after a reload). */
 void	log_setup(enum log_target target, int facility);
-/* Verbosity: when DEBUG, log_debug() messages are emitted too. */
-void	log_set_debug(int debug);
 
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -60,8 +58,5 @@ void	log_writable(void);
  * reported later) and let the children's output flow again.
  */
 void	log_stalled(void);
-
-/* Bytes waiting for the syslog socket. */
-size_t	log_queued(void);
 
 #endif /* MWSUP_LOG_H */

@@ -83,9 +83,9 @@ startup_fail(int code, const char *fmt, ...)
 	exit(code);
 }
 
-/* `mwsupd -t`: print every error, or the normalised config with -v. */
-static int
-check_config(int verbose)
+/* Load the configuration, printing every error on stderr; NULL if any. */
+static struct conf *
+load_config(void)
 {
 	struct msglist errs = MSGLIST_INIT;
 	struct conf *conf;
@@ -94,7 +94,16 @@ check_config(int verbose)
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.msgs[i]);
 	msglist_clear(&errs);
-	if (conf == NULL)
+	return conf;
+}
+
+/* `mwsupd -t`: print every error, or the normalised config with -v. */
+static int
+check_config(int verbose)
+{
+	struct conf *conf;
+
+	if ((conf = load_config()) == NULL)
 		return EX_CONFIG;
 	if (verbose)
 		conf_print(conf, stdout);
@@ -431,7 +440,6 @@ main(int argc, char *argv[])
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct msglist errs = MSGLIST_INIT;
 	struct conf *conf;
 	int foreground = 0, check = 0, verbose = 0, debug = 0, ch, r;
 	char err[256], *abspath;
@@ -480,11 +488,7 @@ main(int argc, char *argv[])
 		conffile = abspath;
 
 	/* The configuration, all of it valid, or nothing starts. */
-	conf = start_conf = conf_load(conffile, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.msgs[i]);
-	msglist_clear(&errs);
-	if (conf == NULL)
+	if ((conf = start_conf = load_config()) == NULL)
 		return EX_CONFIG;
 
 	/* As PID 1 (a container) detaching would end the container. */

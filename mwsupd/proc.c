@@ -84,7 +84,6 @@ enum child_stage {
 };
 
 static struct proc	*pid_hash[PID_BUCKETS];
-static size_t		 nlive;
 static int		 devnull = -1;
 static output_hook	 out_hook;
 static int		(*fd_pressure)(void);
@@ -136,12 +135,6 @@ proc_set_fd_pressure_hook(int (*hook)(void))
 	fd_pressure = hook;
 }
 
-size_t
-proc_live_count(void)
-{
-	return nlive;
-}
-
 /* ------------------------------------------------------------ pid hash */
 
 static size_t
@@ -157,7 +150,6 @@ pid_insert(struct proc *p)
 
 	p->hash_next = pid_hash[b];
 	pid_hash[b] = p;
-	nlive++;
 }
 
 static void
@@ -170,12 +162,11 @@ pid_remove(struct proc *p)
 		if (*pp == p) {
 			*pp = p->hash_next;
 			p->hash_next = NULL;
-			nlive--;
 			return;
 		}
 }
 
-struct proc *
+static struct proc *
 proc_by_pid(pid_t pid)
 {
 	for (struct proc *p = pid_hash[pid_bucket(pid)]; p != NULL;

@@ -35,9 +35,6 @@ size_t	proc_fd_limit(void);
 /* Reap every exited child: ours go to sup_exited(), orphans are dropped. */
 void	proc_reap(void);
 
-/* The process whose current pid is PID, or NULL. */
-struct proc *proc_by_pid(pid_t pid);
-
 /* Called for every line of output (control: tail -f followers). */
 typedef void (*output_hook)(struct proc *p, const char *line, size_t len,
 	    enum output_stream stream);
@@ -54,7 +51,5 @@ void	proc_tail(const struct proc *p, size_t n,
 /* Syslog caught up: read the output of every paused child again. */
 void	proc_output_resume(void);
 
-/* Number of children spawned and not yet reaped. */
-size_t	proc_live_count(void);
 
 #endif /* MWSUP_PROC_H */
