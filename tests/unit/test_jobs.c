@@ -12,6 +12,9 @@
  * the shutdown reports done, nothing is alive.
  *
  * A failure prints the seed; TEST_JOBS_SEED=N reruns that one.
+ *
+ * The same fake world also drives unit tests of apply()'s diff: what a
+ * reload keeps, grows, shrinks, replaces, removes and adds.
  */
 #include "config.h"
 
@@ -72,6 +75,7 @@ static uint64_t		 now;
 static unsigned		 seed;
 static char		 tmpdir[64];
 static int		 nconf;
+static bool		 term_instant;	/* TERM kills at once (diff tests) */
 
 static unsigned
 rnd(unsigned n)
@@ -120,7 +124,7 @@ fake_signal(struct proc *p, int sig, bool group)
 		f->status = SIGKILL;
 	} else if ((sig == SIGTERM || sig == SIGINT) && !f->ignores_term &&
 	    f->dies_at == 0) {
-		f->dies_at = now + rnd(3000);
+		f->dies_at = now + (term_instant ? 0 : rnd(3000));
 		f->status = sig;
 	}
 }
@@ -389,6 +393,7 @@ one_run(void)
 	next_pid = 100;
 	now = 1000000;
 	shut_done = false;
+	term_instant = false;
 	sup_init(&fake_ops);
 	srand(seed);
 
@@ -452,11 +457,230 @@ test_random_interleavings(void **state UNUSED)
 		one_run();
 }
 
+/* --------------------------------------------------------- apply diff */
+
+static struct conf *
+conf_text(const char *text)
+{
+	struct msglist errs = MSGLIST_INIT;
+	char path[128];
+	struct conf *conf;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/c%d.conf", tmpdir, nconf++);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	conf = conf_load(path, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("%s\n", errs.msgs[i]);
+	msglist_clear(&errs);
+	unlink(path);
+	assert_non_null(conf);
+	return conf;
+}
+
+static struct apply_report	 last_report;
+static char			 report_text[1024];
+static int			 reports;
+
+static void
+report_done(struct apply_report *r, void *arg)
+{
+	size_t off = 0;
+
+	(void)arg;
+	reports++;
+	report_text[0] = '\0';
+	for (size_t i = 0; i < r->n; i++)
+		off += (size_t)snprintf(report_text + off,
+		    sizeof(report_text) - off, "%s%s %s%s%s", i ? "; " : "",
+		    r->changes[i].program, r->changes[i].action,
+		    *r->changes[i].detail ? ": " : "", r->changes[i].detail);
+	(void)last_report;
+}
+
+/* Apply TEXT and let every stop and start play out (TERM kills at once). */
+static void
+reload_to(const char *text)
+{
+	int before = reports;
+
+	assert_int_equal(apply(conf_text(text), report_done, NULL), 0);
+	for (int i = 0; i < 100 && reports == before; i++)
+		advance(100);
+	assert_int_equal(reports, before + 1);
+}
+
+static struct proc *
+find(const char *name)
+{
+	struct proc **v = NULL, *p = NULL;
+	size_t n = 0;
+
+	if (registry_select(name, &v, &n) == 0 && n == 1)
+		p = v[0];
+	free(v);
+	return p;
+}
+
+static pid_t
+pid_of(const char *name)
+{
+	struct proc *p = find(name);
+
+	return p != NULL ? p->pid : -1;
+}
+
+static int
+diff_setup(void **state UNUSED)
+{
+	memset(world, 0, sizeof(world));
+	next_pid = 100;
+	now = 1000000;
+	reports = 0;
+	seed = 0;
+	term_instant = true;
+	sup_init(&fake_ops);
+	srand(1);
+	return 0;
+}
+
+static int
+diff_teardown(void **state UNUSED)
+{
+	term_instant = false;
+	shut_done = false;
+	registry_shutdown(shutdown_done, NULL);
+	for (int i = 0; i < 100 && !shut_done; i++)
+		advance(1000);
+	assert_true(shut_done);
+	for (pid_t pid = 100; pid < next_pid; pid++)
+		assert_false(world[pid].alive);
+	registry_free();
+	while (timer_count() > 0)
+		advance(HOUR_MS);
+	return 0;
+}
+
+#define PROG(name, extra) \
+	"program " name " {\n command = \"/bin/sleep 9\"\n startsecs = 0\n" \
+	extra "}\n"
+
+/* TERM works on every process so far (none ignores it). */
+static void
+term_kills(void)
+{
+	for (pid_t pid = 100; pid < next_pid; pid++)
+		world[pid].ignores_term = false;
+}
+
+static void
+test_diff_keep_grow_shrink(void **state UNUSED)
+{
+	pid_t a0, b0, b1, b2;
+
+	reload_to(PROG("a", "") PROG("b", " numprocs = 3\n"));
+	term_kills();
+	a0 = pid_of("a:0");
+	b0 = pid_of("b:0");
+	b1 = pid_of("b:1");
+	b2 = pid_of("b:2");
+	assert_true(a0 > 0 && b0 > 0 && b1 > 0 && b2 > 0);
+	/* Unchanged a, b shrinks to 2: only b:2 stops, and is dropped. */
+	reload_to(PROG("a", "") PROG("b", " numprocs = 2\n"));
+	assert_string_equal(report_text, "b numprocs: numprocs 3 -> 2");
+	assert_int_equal(pid_of("a:0"), a0);
+	assert_int_equal(pid_of("b:0"), b0);
+	assert_int_equal(pid_of("b:1"), b1);
+	assert_null(find("b:2"));
+	assert_false(world[b2].alive);
+	/* b grows to 4: b:2 and b:3 start, the others keep their pids. */
+	reload_to(PROG("a", "") PROG("b", " numprocs = 4\n"));
+	assert_string_equal(report_text, "b numprocs: numprocs 2 -> 4");
+	assert_int_equal(pid_of("b:0"), b0);
+	assert_int_equal(pid_of("b:1"), b1);
+	assert_true(pid_of("b:2") > b2);
+	assert_true(pid_of("b:3") > 0);
+}
+
+static void
+test_diff_change_remove_add(void **state UNUSED)
+{
+	pid_t a0, b0;
+
+	reload_to(PROG("a", "") PROG("b", ""));
+	term_kills();
+	a0 = pid_of("a:0");
+	b0 = pid_of("b:0");
+	/* a changes (replaced: new pid), b goes, c comes, d does not
+	   start (autostart false). */
+	reload_to(PROG("a", " stopwaitsecs = 3\n") PROG("c", "")
+	    PROG("d", " autostart = false\n"));
+	assert_string_equal(report_text,
+	    "a changed; c added; d added; b removed");
+	assert_true(pid_of("a:0") > 0 && pid_of("a:0") != a0);
+	assert_false(world[a0].alive);
+	assert_false(world[b0].alive);
+	assert_null(find("b:0"));
+	assert_true(pid_of("c:0") > 0);
+	assert_int_equal(pid_of("d:0"), 0);
+	assert_int_equal(find("d:0")->state, PROC_STOPPED);
+}
+
+/* A program an operator stopped stays stopped across a reload that does
+   not change it; one the reload changes starts again (autostart). */
+static void
+test_diff_operator_stop_survives(void **state UNUSED)
+{
+	reload_to(PROG("a", "") PROG("b", ""));
+	term_kills();
+	sup_stop(find("a:0"));
+	sup_stop(find("b:0"));
+	advance(100);
+	assert_int_equal(find("a:0")->state, PROC_STOPPED);
+	reload_to(PROG("a", "") PROG("b", " priority = 5\n"));
+	assert_int_equal(find("a:0")->state, PROC_STOPPED);
+	assert_true(pid_of("b:0") > 0);
+}
+
+/* While an apply stops things another is refused (it would be queued by
+   the caller); once its start phase runs, a new one is taken. */
+static void
+test_diff_busy(void **state UNUSED)
+{
+	struct conf *c;
+
+	reload_to(PROG("a", " stopwaitsecs = 2\n"));
+	/* a ignores TERM: the replace waits for the SIGKILL. */
+	world[pid_of("a:0")].ignores_term = true;
+	assert_int_equal(apply(conf_text(PROG("a", " stopwaitsecs = 3\n")),
+	    report_done, NULL), 0);
+	assert_true(apply_busy());
+	c = conf_text(PROG("a", ""));
+	assert_int_equal(apply(c, report_done, NULL), -1);
+	conf_free(c);
+	for (int i = 0; i < 50 && apply_busy(); i++)
+		advance(100);
+	assert_false(apply_busy());
+	assert_true(pid_of("a:0") > 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_interleavings),
+		cmocka_unit_test_setup_teardown(test_diff_keep_grow_shrink,
+		    diff_setup, diff_teardown),
+		cmocka_unit_test_setup_teardown(test_diff_change_remove_add,
+		    diff_setup, diff_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_diff_operator_stop_survives, diff_setup,
+		    diff_teardown),
+		cmocka_unit_test_setup_teardown(test_diff_busy, diff_setup,
+		    diff_teardown),
 	};
 	int r;
 
