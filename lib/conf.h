@@ -32,6 +32,11 @@ enum killmode {
 	KILLMODE_PROCESS,
 };
 
+enum fatal_action {
+	FATAL_ACTION_IGNORE,
+	FATAL_ACTION_SHUTDOWN,
+};
+
 enum log_target {
 	LOG_TARGET_SYSLOG,
 	LOG_TARGET_STDERR,
@@ -65,6 +70,13 @@ struct program_conf {
 	int		 priority;
 	char		*lockfile;	/* NULL: none; unexpanded */
 	char		*syslog_ident;	/* defaults to name */
+
+	/* Restart policy (SPEC §11), seconds. */
+	int		 restart_delay;	/* 0: restart at once */
+	int		 restart_delay_max;
+	int		 restart_reset;
+	int		 fatal_retry;	/* 0: FATAL is final */
+	enum fatal_action fatal_action;
 };
 
 struct conf {

@@ -211,6 +211,57 @@ backoff_delay_ms(int fails)
 	return secs * 1000;
 }
 
+/*
+ * Give P up: FATAL with REASON, tried afresh after `fatal_retry` seconds
+ * when set, and told to the `fatal_action` hook.
+ */
+static void
+go_fatal(struct proc *p, const char *reason)
+{
+	const struct program_conf *pc = p->program->conf;
+
+	p->want_up = false;
+	set_state(p, PROC_FATAL, pc->fatal_retry > 0 && !frozen ?
+	    (uint64_t)pc->fatal_retry * 1000 : 0, reason);
+	if (ops->fatal != NULL)
+		ops->fatal(p);
+}
+
+int
+sup_fatal_exit_code(const struct proc *p)
+{
+	if (p->exit_signal > 0)
+		return 128 + p->exit_signal;
+	if (p->exit_status > 0)
+		return p->exit_status;
+	return 1;
+}
+
+/*
+ * The delay before restarting P after a run of RAN ms (SPEC §11): 0 with
+ * no `restart_delay`; else `restart_delay` after a long run (or the first
+ * time), twice the previous one after a short run, at most
+ * `restart_delay_max`.
+ */
+static uint64_t
+restart_delay_ms(struct proc *p, uint64_t ran)
+{
+	const struct program_conf *pc = p->program->conf;
+	uint64_t base = (uint64_t)pc->restart_delay * 1000;
+	uint64_t cap = (uint64_t)pc->restart_delay_max * 1000;
+
+	if (base == 0)
+		return p->restart_delay_ms = 0;
+	if (p->restart_delay_ms == 0 ||
+	    ran >= (uint64_t)pc->restart_reset * 1000)
+		p->restart_delay_ms = base;
+	else
+		p->restart_delay_ms *= 2;
+	if (p->restart_delay_ms > cap && cap >= base)
+		p->restart_delay_ms = cap;
+	return p->restart_delay_ms;
+}
+
 /* A start failed (exited while STARTING, or a transient spawn error). */
 static void
 failed_start(struct proc *p, const char *reason)
@@ -219,8 +270,7 @@ failed_start(struct proc *p, const char *reason)
 
 	p->fails++;
 	if (p->fails > pc->startretries) {
-		p->want_up = false;
-		set_state(p, PROC_FATAL, 0, reason);
+		go_fatal(p, reason);
 		return;
 	}
 	set_state(p, PROC_BACKOFF, backoff_delay_ms(p->fails), reason);
@@ -247,15 +297,13 @@ try_start(struct proc *p)
 		return;
 	}
 	if (r == -1) {
-		p->want_up = false;
-		set_state(p, PROC_FATAL, 0, reason);
+		go_fatal(p, reason);
 		return;
 	}
 	if (ops->spawn(p, reason, sizeof(reason), &permanent) == -1) {
-		if (permanent) {
-			p->want_up = false;
-			set_state(p, PROC_FATAL, 0, reason);
-		} else
+		if (permanent)
+			go_fatal(p, reason);
+		else
 			failed_start(p, reason);
 		return;
 	}
@@ -288,6 +336,14 @@ proc_timer(struct timer *t, void *arg)
 		try_start(p);
 		break;
 	case PROC_LOCKED:
+		try_start(p);
+		break;
+	case PROC_FATAL:		/* fatal_retry */
+		log_info("%s: trying again %d s after FATAL", p->name,
+		    pc->fatal_retry);
+		p->want_up = true;
+		p->fails = 0;
+		p->restart_delay_ms = 0;
 		try_start(p);
 		break;
 	case PROC_STOPPING:
@@ -349,8 +405,10 @@ sup_stop(struct proc *p)
 	case PROC_LOCKED:
 		set_state(p, PROC_STOPPED, 0, NULL);
 		break;
-	case PROC_EXITED:		/* keeps its exit status or reason */
-	case PROC_FATAL:
+	case PROC_FATAL:		/* keeps its reason; no retry */
+		timer_cancel(&p->timer);
+		break;
+	case PROC_EXITED:		/* keeps its exit status */
 	case PROC_STOPPING:		/* same deadline, same outcome */
 	case PROC_STOPPED:
 		break;
@@ -424,8 +482,17 @@ sup_exited(struct proc *p, int status)
 	case PROC_RUNNING:
 		if (!frozen && (pc->autorestart == AUTORESTART_TRUE ||
 		    (pc->autorestart == AUTORESTART_UNEXPECTED && !normal))) {
-			p->restarts++;
-			try_start(p);
+			uint64_t delay = restart_delay_ms(p, ran);
+			char why[48];
+
+			if (delay == 0) {
+				p->restarts++;
+				try_start(p);
+				break;
+			}
+			snprintf(why, sizeof(why), "restarting in %llu s",
+			    (unsigned long long)((delay + 999) / 1000));
+			set_state(p, PROC_BACKOFF, delay, why);
 		} else {
 			p->want_up = false;
 			set_state(p, PROC_EXITED, 0, NULL);
@@ -451,6 +518,8 @@ bool
 proc_active(const struct proc *p)
 {
 	switch (p->state) {
+	case PROC_FATAL:
+		return timer_armed(&p->timer);	/* fatal_retry */
 	case PROC_STARTING:
 	case PROC_RUNNING:
 	case PROC_BACKOFF:

@@ -20,7 +20,12 @@
  *      |            stop: stopsignal (+CONT)    so, else EXITED
  *      +--- STOPPED <-------- STOPPING <------- STARTING, RUNNING
  *                       exit,  or SIGKILL after stopwaitsecs
- *     stop of BACKOFF, LOCKED, EXITED or FATAL: STOPPED at once
+ *     stop of BACKOFF or LOCKED: STOPPED at once; EXITED and FATAL stay
+ *
+ * Restart policy (SPEC §11): an exit from RUNNING that is restarted waits
+ * in BACKOFF ("restarting in N s") when `restart_delay` is set, doubling
+ * after each short run up to `restart_delay_max`; a FATAL process is tried
+ * afresh after `fatal_retry` seconds when set.
  *
  * Every transition goes through one function, which logs it and arms or
  * cancels the process's single timer.  Besides its state, a process has a
@@ -69,6 +74,8 @@ struct proc {
 	time_t		 started;	/* wall time of the last spawn, 0 never */
 	time_t		 since;		/* wall time of the last state change */
 	int		 fails;		/* failed starts in a row */
+	uint64_t	 restart_delay_ms; /* the last delay of the restart
+					   sequence (SPEC §11), 0 none */
 	unsigned	 restarts;	/* spawns after the first */
 	unsigned	 spawns;	/* spawns in all */
 	int		 exit_status;	/* last exit code, -1 none */
@@ -137,6 +144,11 @@ struct sup_ops {
 	void		(*changed)(struct proc *p, enum proc_state from);
 	/* P is about to be freed: drop the mechanism's data (p->io). */
 	void		(*release)(struct proc *p);
+	/*
+	 * P has just become FATAL (optional; `fatal_action`).  Called from
+	 * inside the transition: act on other processes only from a timer.
+	 */
+	void		(*fatal)(struct proc *p);
 };
 
 /* Install OPS; must be called before anything else here. */
@@ -171,7 +183,14 @@ int		sup_signal(struct proc *p, int sig);
 /* The mechanism reports that P's process ended with wait STATUS. */
 void		sup_exited(struct proc *p, int status);
 
-/* True while P is, or will by itself again be, running. */
+/*
+ * The exit status a FATAL P gives mwsupd with `fatal_action = shutdown`:
+ * its last exit code when not 0, 128 + the signal that killed it, else 1.
+ */
+int		sup_fatal_exit_code(const struct proc *p);
+
+/* True while P is, or will by itself again be, running (a FATAL process
+   waiting for its `fatal_retry` counts). */
 bool		proc_active(const struct proc *p);
 /* True when P is in a state a start request waits for: RUNNING, EXITED,
    FATAL, LOCKED or STOPPED (given up or stopped meanwhile). */

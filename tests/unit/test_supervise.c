@@ -1976,6 +1976,135 @@ test_job_free_detaches(void **state UNUSED)
 	assert_int_equal(done_calls, 0);
 }
 
+/* ------------------------------------------- restart policy (SPEC §11) */
+
+static void
+set_delay_2_8(struct program_conf *pc)
+{
+	pc->autorestart = AUTORESTART_TRUE;
+	pc->startsecs = 0;
+	pc->restart_delay = 2;
+	pc->restart_delay_max = 8;
+	pc->restart_reset = 60;
+}
+
+/* Run P for MS, then let it exit with code 1; returns the delay armed. */
+static uint64_t
+run_and_exit(struct proc *p, uint64_t ms)
+{
+	advance(ms);
+	sup_exited(p, exit_code(1));
+	if (p->state != PROC_BACKOFF)
+		return 0;
+	return timer_next() - now_ms;
+}
+
+static void
+test_restart_delay_doubles_and_resets(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_delay_2_8);
+	unsigned restarts;
+
+	sup_start(p);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(run_and_exit(p, 1000), 2000);
+	assert_string_equal(p->reason, "restarting in 2 s");
+	assert_int_equal(p->fails, 0);		/* not a failed start */
+	restarts = p->restarts;
+	advance(1999);
+	assert_state(p, PROC_BACKOFF);
+	advance(1);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(p->restarts, restarts + 1);
+	assert_int_equal(run_and_exit(p, 1000), 4000);
+	advance(4000);
+	assert_int_equal(run_and_exit(p, 1000), 8000);
+	advance(8000);
+	assert_int_equal(run_and_exit(p, 1000), 8000);	/* capped */
+	advance(8000);
+	/* A run of restart_reset starts the sequence again. */
+	assert_int_equal(run_and_exit(p, 60000), 2000);
+	advance(2000);
+	assert_int_equal(run_and_exit(p, 1000), 4000);
+}
+
+static void
+test_restart_delay_stop_during_wait(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_delay_2_8);
+
+	sup_start(p);
+	run_and_exit(p, 1000);
+	assert_state(p, PROC_BACKOFF);
+	sup_stop(p);				/* at once, like BACKOFF */
+	assert_state(p, PROC_STOPPED);
+	advance(HOUR);
+	assert_state(p, PROC_STOPPED);
+	assert_int_equal(p->pid, 0);
+}
+
+static void
+set_fatal_retry(struct program_conf *pc)
+{
+	pc->startretries = 0;
+	pc->fatal_retry = 30;
+}
+
+static unsigned	 fatal_calls;
+static int	 fatal_code;
+
+static void
+count_fatal(struct proc *p)
+{
+	fatal_calls++;
+	fatal_code = sup_fatal_exit_code(p);
+}
+
+static void
+test_fatal_retry(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_fatal_retry);
+	struct sup_ops ops = fake_ops;
+
+	ops.fatal = count_fatal;
+	sup_init(&ops);
+	fatal_calls = 0;
+	sup_start(p);
+	advance(100);
+	sup_exited(p, exit_code(7));
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(fatal_calls, 1);
+	assert_int_equal(fatal_code, 7);
+	assert_true(proc_active(p));		/* it will run again */
+	advance(29999);
+	assert_state(p, PROC_FATAL);
+	advance(1);
+	assert_state(p, PROC_STARTING);		/* afresh */
+	assert_int_equal(p->fails, 0);
+	sup_exited(p, killed_by(SIGSEGV));
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(fatal_code, 128 + SIGSEGV);
+	/* A stop of a FATAL process cancels the retry. */
+	sup_stop(p);
+	assert_state(p, PROC_FATAL);
+	assert_false(proc_active(p));
+	advance(HOUR);
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(p->pid, 0);
+}
+
+static void
+test_fatal_exit_code(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_retries_0);
+
+	spawn_mode = SPAWN_PERMANENT;
+	sup_start(p);
+	assert_state(p, PROC_FATAL);
+	assert_int_equal(sup_fatal_exit_code(p), 1);	/* never ran */
+	assert_false(proc_active(p));		/* no fatal_retry */
+}
+
 /* --------------------------------------------------- 11: truth tables */
 
 static void
@@ -2006,6 +2135,7 @@ test_truth_tables(void **state UNUSED)
 	struct proc p;
 
 	memset(&p, 0, sizeof(p));
+	timer_init(&p.timer, NULL, NULL);	/* no fatal_retry pending */
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		p.state = rows[i].s;
 		p.want_up = rows[i].want_up;
@@ -2095,6 +2225,10 @@ main(void)
 		T(test_doomed_never_starts),
 		T(test_stop_keeps_exited_and_fatal),
 		T(test_exit_after_startsecs_before_timer),
+		T(test_restart_delay_doubles_and_resets),
+		T(test_restart_delay_stop_during_wait),
+		T(test_fatal_retry),
+		T(test_fatal_exit_code),
 		T(test_job_free_detaches),
 		T(test_truth_tables),
 		T(test_program_resize),
