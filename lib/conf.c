@@ -730,6 +730,8 @@ program_conf_free(struct program_conf *pc)
 	strv_free(pc->environment);
 	free(pc->lockfile);
 	free(pc->syslog_ident);
+	free(pc->ready_probe);
+	free(pc->healthcheck);
 	free(pc);
 }
 

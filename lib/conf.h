@@ -32,6 +32,13 @@ enum killmode {
 	KILLMODE_PROCESS,
 };
 
+enum ready_kind {
+	READY_NONE,		/* RUNNING after startsecs (Part I) */
+	READY_NOTIFY,		/* READY=1 on the notification socket */
+	READY_FD,		/* a newline on descriptor ready_fd */
+	READY_PROBE,		/* ready_probe succeeds */
+};
+
 enum fatal_action {
 	FATAL_ACTION_IGNORE,
 	FATAL_ACTION_SHUTDOWN,
@@ -70,6 +77,18 @@ struct program_conf {
 	int		 priority;
 	char		*lockfile;	/* NULL: none; unexpanded */
 	char		*syslog_ident;	/* defaults to name */
+
+	/* Readiness and health (SPEC §9, §10), seconds. */
+	enum ready_kind	 ready_kind;
+	int		 ready_fd;	/* READY_FD: the descriptor */
+	char		*ready_probe;	/* READY_PROBE: the probe string */
+	int		 ready_timeout;
+	int		 check_timeout;
+	int		 check_interval;
+	char		*healthcheck;	/* a probe string, NULL: none */
+	int		 healthcheck_interval;
+	int		 healthcheck_retries;
+	int		 watchdogsecs;	/* 0: off */
 
 	/* Restart policy (SPEC §11), seconds. */
 	int		 restart_delay;	/* 0: restart at once */

@@ -21,7 +21,10 @@ static const struct sup_ops	*ops;
 static bool			 frozen;	/* shutting down: no starts */
 
 static void	proc_timer(struct timer *t, void *arg);
+static void	watchdog_timer(struct timer *t, void *arg);
 static void	try_start(struct proc *p);
+static void	begin_stop(struct proc *p, enum stop_then then,
+		    const char *reason);
 static void	job_notify(struct proc *p);
 static void	job_done_timer(struct timer *t, void *arg);
 static void	job_finish_if_done(struct job *job);
@@ -38,6 +41,21 @@ static const char *const state_names[] = {
 	[PROC_FATAL]	= "FATAL",
 	[PROC_LOCKED]	= "LOCKED",
 };
+
+const char *
+proc_health_name(enum proc_health h)
+{
+	switch (h) {
+	case HEALTH_UNKNOWN:
+		return "unknown";
+	case HEALTH_HEALTHY:
+		return "healthy";
+	case HEALTH_UNHEALTHY:
+		return "unhealthy";
+	default:
+		return NULL;
+	}
+}
 
 const char *
 proc_state_name(enum proc_state s)
@@ -80,6 +98,7 @@ proc_new(struct program *prog, int num)
 	p->exit_status = -1;
 	p->since = time(NULL);
 	timer_init(&p->timer, proc_timer, p);
+	timer_init(&p->watchdog, watchdog_timer, p);
 	return p;
 }
 
@@ -96,8 +115,12 @@ proc_free(struct proc *p)
 		    p->program->conf->killmode == KILLMODE_GROUP);
 	}
 	timer_cancel(&p->timer);
+	timer_cancel(&p->watchdog);
+	if (ops->checks != NULL && p->check_phase != CHECK_NONE)
+		ops->checks(p, CHECK_NONE);
 	if (ops->release != NULL)
 		ops->release(p);
+	free(p->status_text);
 	while (p->njobs > 0) {
 		struct job_ref ref = p->jobs[--p->njobs];
 		job_forget_proc(ref.job, ref.slot);
@@ -160,9 +183,42 @@ program_free(struct program *prog)
 /* --------------------------------------------------------- transitions */
 
 /*
+ * What the checks mechanism runs in state TO: readiness probes while
+ * STARTING with `ready` set, the health check while RUNNING; and the
+ * watchdog deadline, armed on entering RUNNING (notify processes with
+ * `watchdogsecs`), cancelled on leaving it.
+ */
+static void
+checks_for(struct proc *p, enum proc_state from, enum proc_state to)
+{
+	const struct program_conf *pc = p->program->conf;
+	enum check_phase phase = CHECK_NONE;
+
+	if (to == PROC_STARTING && pc->ready_kind != READY_NONE)
+		phase = CHECK_READY;
+	else if (to == PROC_RUNNING && pc->healthcheck != NULL)
+		phase = CHECK_HEALTH;
+	if (to == PROC_RUNNING && from != PROC_RUNNING) {
+		p->health = pc->healthcheck != NULL ? HEALTH_UNKNOWN :
+		    HEALTH_NONE;
+		p->health_failures = 0;
+		p->health_reason[0] = '\0';
+		if (pc->watchdogsecs > 0 && pc->ready_kind == READY_NOTIFY)
+			(void)timer_set(&p->watchdog, ops->now() +
+			    (uint64_t)pc->watchdogsecs * 1000);
+	} else if (to != PROC_RUNNING)
+		timer_cancel(&p->watchdog);
+	if (phase != p->check_phase && ops->checks != NULL) {
+		p->check_phase = phase;
+		ops->checks(p, phase);
+	}
+}
+
+/*
  * The one place where a process changes state: logs it, sets the single
  * timer (DELAY_MS > 0) or cancels it, gives the lockfile back when the
- * process will not run again by itself, and tells the observers.
+ * process will not run again by itself, starts or stops its checks, and
+ * tells the observers.
  */
 static void
 set_state(struct proc *p, enum proc_state to, uint64_t delay_ms,
@@ -185,6 +241,7 @@ set_state(struct proc *p, enum proc_state to, uint64_t delay_ms,
 	if ((to == PROC_STOPPED || to == PROC_EXITED || to == PROC_FATAL) &&
 	    p->lock_held)
 		ops->unlock(p);
+	checks_for(p, from, to);
 	if (from != to) {
 		if (p->reason[0] != '\0')
 			log_info("%s: %s -> %s (%s)", p->name,
@@ -262,6 +319,23 @@ restart_delay_ms(struct proc *p, uint64_t ran)
 	return p->restart_delay_ms;
 }
 
+/* P ran RAN ms and is to run again: at once, or after the restart delay. */
+static void
+restart_after_run(struct proc *p, uint64_t ran)
+{
+	uint64_t delay = restart_delay_ms(p, ran);
+	char why[48];
+
+	if (delay == 0) {
+		p->restarts++;
+		try_start(p);
+		return;
+	}
+	snprintf(why, sizeof(why), "restarting in %llu s",
+	    (unsigned long long)((delay + 999) / 1000));
+	set_state(p, PROC_BACKOFF, delay, why);
+}
+
 /* A start failed (exited while STARTING, or a transient spawn error). */
 static void
 failed_start(struct proc *p, const char *reason)
@@ -311,7 +385,10 @@ try_start(struct proc *p)
 	p->start_ms = ops->now();
 	p->started = time(NULL);
 	p->killed = false;
-	if (pc->startsecs == 0) {
+	if (pc->ready_kind != READY_NONE)
+		set_state(p, PROC_STARTING, (uint64_t)pc->ready_timeout * 1000,
+		    NULL);
+	else if (pc->startsecs == 0) {
 		p->fails = 0;
 		set_state(p, PROC_RUNNING, 0, NULL);
 	} else
@@ -328,6 +405,15 @@ proc_timer(struct timer *t, void *arg)
 	(void)t;
 	switch (p->state) {
 	case PROC_STARTING:
+		if (pc->ready_kind != READY_NONE) {
+			char why[48];
+
+			snprintf(why, sizeof(why), "not ready after %d s",
+			    pc->ready_timeout);
+			log_warnx("%s: %s", p->name, why);
+			begin_stop(p, THEN_FAILED_START, why);
+			break;
+		}
 		p->fails = 0;
 		set_state(p, PROC_RUNNING, 0, NULL);
 		break;
@@ -382,24 +468,34 @@ sup_start(struct proc *p)
 	}
 }
 
-void
-sup_stop(struct proc *p)
+/*
+ * Send P's stop signal (to its group with killmode = group, then SIGCONT
+ * so a stopped process sees it) and wait in STOPPING for `stopwaitsecs`,
+ * after which it gets SIGKILL.  THEN says what its exit leads to.
+ */
+static void
+begin_stop(struct proc *p, enum stop_then then, const char *reason)
 {
 	const struct program_conf *pc = p->program->conf;
 	bool group = pc->killmode == KILLMODE_GROUP;
 
+	p->stop_then = then;
+	p->killed = pc->stopsignal == SIGKILL;
+	ops->signal(p, pc->stopsignal, group);
+	if (pc->stopsignal != SIGKILL)
+		ops->signal(p, SIGCONT, group);
+	set_state(p, PROC_STOPPING, pc->stopwaitsecs > 0 ?
+	    (uint64_t)pc->stopwaitsecs * 1000 : 1, reason);
+}
+
+void
+sup_stop(struct proc *p)
+{
 	p->want_up = false;
 	switch (p->state) {
 	case PROC_STARTING:
 	case PROC_RUNNING:
-		p->killed = pc->stopsignal == SIGKILL;
-		ops->signal(p, pc->stopsignal, group);
-		/* A process stopped with SIGSTOP must see its stop signal. */
-		if (pc->stopsignal != SIGKILL)
-			ops->signal(p, SIGCONT, group);
-		set_state(p, PROC_STOPPING,
-		    pc->stopwaitsecs > 0 ? (uint64_t)pc->stopwaitsecs * 1000
-		    : 1, NULL);
+		begin_stop(p, THEN_NOTHING, NULL);
 		break;
 	case PROC_BACKOFF:
 	case PROC_LOCKED:
@@ -482,23 +578,27 @@ sup_exited(struct proc *p, int status)
 	case PROC_RUNNING:
 		if (!frozen && (pc->autorestart == AUTORESTART_TRUE ||
 		    (pc->autorestart == AUTORESTART_UNEXPECTED && !normal))) {
-			uint64_t delay = restart_delay_ms(p, ran);
-			char why[48];
-
-			if (delay == 0) {
-				p->restarts++;
-				try_start(p);
-				break;
-			}
-			snprintf(why, sizeof(why), "restarting in %llu s",
-			    (unsigned long long)((delay + 999) / 1000));
-			set_state(p, PROC_BACKOFF, delay, why);
+			restart_after_run(p, ran);
 		} else {
 			p->want_up = false;
 			set_state(p, PROC_EXITED, 0, NULL);
 		}
 		break;
-	case PROC_STOPPING:
+	case PROC_STOPPING: {
+		enum stop_then then = p->stop_then;
+
+		p->stop_then = THEN_NOTHING;
+		if (then != THEN_NOTHING && p->want_up && !frozen) {
+			char why[PROC_REASON_MAX];
+
+			/* Stopped by mwsupd itself: not ready, or unhealthy. */
+			snprintf(why, sizeof(why), "%s", p->reason);
+			if (then == THEN_FAILED_START)
+				failed_start(p, why);
+			else
+				restart_after_run(p, ran);
+			break;
+		}
 		set_state(p, PROC_STOPPED, 0, NULL);
 		if (p->want_up) {
 			/* A start given during the stop: afresh, as if it
@@ -507,11 +607,82 @@ sup_exited(struct proc *p, int status)
 			try_start(p);
 		}
 		break;
+	}
 	default:
 		log_warnx("%s: exit seen in state %s", p->name,
 		    proc_state_name(p->state));
 		break;
 	}
+}
+
+void
+sup_ready(struct proc *p)
+{
+	if (p->state != PROC_STARTING ||
+	    p->program->conf->ready_kind == READY_NONE)
+		return;
+	p->fails = 0;
+	set_state(p, PROC_RUNNING, 0, NULL);
+}
+
+/* Restart a RUNNING P that is unhealthy or missed its watchdog. */
+static void
+health_restart(struct proc *p, const char *why)
+{
+	log_warnx("%s: %s; restarting", p->name, why);
+	begin_stop(p, THEN_RESTART, why);
+}
+
+void
+sup_health(struct proc *p, bool ok, const char *reason)
+{
+	const struct program_conf *pc = p->program->conf;
+	char why[PROC_REASON_MAX + 32];
+
+	if (p->state != PROC_RUNNING || pc->healthcheck == NULL)
+		return;
+	if (ok) {
+		p->health = HEALTH_HEALTHY;
+		p->health_failures = 0;
+		return;
+	}
+	p->health = HEALTH_UNHEALTHY;
+	p->health_failures++;
+	snprintf(p->health_reason, sizeof(p->health_reason), "%s",
+	    reason != NULL ? reason : "check failed");
+	if (p->health_failures < pc->healthcheck_retries)
+		return;
+	snprintf(why, sizeof(why), "unhealthy (%d/%d): %s",
+	    p->health_failures, pc->healthcheck_retries, p->health_reason);
+	health_restart(p, why);
+}
+
+void
+sup_watchdog(struct proc *p, bool trigger)
+{
+	const struct program_conf *pc = p->program->conf;
+
+	if (p->state != PROC_RUNNING)
+		return;
+	if (trigger)
+		health_restart(p, "WATCHDOG=trigger");
+	else if (pc->watchdogsecs > 0)
+		(void)timer_set(&p->watchdog, ops->now() +
+		    (uint64_t)pc->watchdogsecs * 1000);
+}
+
+static void
+watchdog_timer(struct timer *t, void *arg)
+{
+	struct proc *p = arg;
+	char why[64];
+
+	(void)t;
+	if (p->state != PROC_RUNNING)
+		return;
+	snprintf(why, sizeof(why), "no WATCHDOG=1 for %d s",
+	    p->program->conf->watchdogsecs);
+	health_restart(p, why);
 }
 
 bool

@@ -56,6 +56,30 @@ enum proc_state {
 
 const char	*proc_state_name(enum proc_state);
 
+/* A process's health (SPEC §10): NONE without a check or watchdog. */
+enum proc_health {
+	HEALTH_NONE,
+	HEALTH_UNKNOWN,		/* no result yet since RUNNING */
+	HEALTH_HEALTHY,		/* the last check passed */
+	HEALTH_UNHEALTHY,	/* the last check failed */
+};
+
+const char	*proc_health_name(enum proc_health);	/* NULL for NONE */
+
+/* What the checks mechanism should run for a process now. */
+enum check_phase {
+	CHECK_NONE,		/* nothing: cancel whatever runs */
+	CHECK_READY,		/* readiness (a probe, notify or fd) */
+	CHECK_HEALTH,		/* the health check while RUNNING */
+};
+
+/* What a stop that mwsupd started by itself leads to. */
+enum stop_then {
+	THEN_NOTHING,		/* a stop by request: STOPPED */
+	THEN_FAILED_START,	/* not ready in time: BACKOFF or FATAL */
+	THEN_RESTART,		/* unhealthy or watchdog: restart */
+};
+
 #define PROC_REASON_MAX	160
 #define BACKOFF_MAX_SECS	60
 
@@ -84,6 +108,13 @@ struct proc {
 	bool		 lock_held;	/* counted in its lockfile's holders */
 	char		 reason[PROC_REASON_MAX];
 
+	enum stop_then	 stop_then;	/* while STOPPING on its own */
+	enum check_phase check_phase;	/* what the checks run now */
+	enum proc_health health;
+	int		 health_failures; /* consecutive failed checks */
+	char		 health_reason[PROC_REASON_MAX]; /* last failure */
+	char		*status_text;	/* STATUS= of a notify process */
+	struct timer	 watchdog;	/* WATCHDOG=1 deadline (§10) */
 	bool		 doomed;	/* a reload is removing it: it is
 					   stopped and never started again */
 
@@ -145,6 +176,12 @@ struct sup_ops {
 	/* P is about to be freed: drop the mechanism's data (p->io). */
 	void		(*release)(struct proc *p);
 	/*
+	 * Run the checks of PHASE for P (optional; readiness probes, the
+	 * notify and fd protocols, health checks), replacing whatever ran.
+	 * Results come back through sup_ready() and sup_health().
+	 */
+	void		(*checks)(struct proc *p, enum check_phase phase);
+	/*
 	 * P has just become FATAL (optional; `fatal_action`).  Called from
 	 * inside the transition: act on other processes only from a timer.
 	 */
@@ -182,6 +219,18 @@ int		sup_signal(struct proc *p, int sig);
 
 /* The mechanism reports that P's process ended with wait STATUS. */
 void		sup_exited(struct proc *p, int status);
+
+/*
+ * Readiness and health (SPEC §9, §10), reported by the checks mechanism.
+ * sup_ready: P said or showed it is ready (ignored unless STARTING with
+ * `ready` set).  sup_health: a health check passed (OK) or failed with
+ * REASON (ignored unless RUNNING); `healthcheck_retries` failures in a
+ * row restart P.  sup_watchdog: WATCHDOG=1 (re-arms the deadline), or
+ * with TRIGGER WATCHDOG=trigger (restarts P).
+ */
+void		sup_ready(struct proc *p);
+void		sup_health(struct proc *p, bool ok, const char *reason);
+void		sup_watchdog(struct proc *p, bool trigger);
 
 /*
  * The exit status a FATAL P gives mwsupd with `fatal_action = shutdown`:

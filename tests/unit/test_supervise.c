@@ -2064,8 +2064,9 @@ static void
 test_fatal_retry(void **state UNUSED)
 {
 	struct proc *p = proc1("a", set_fatal_retry);
-	struct sup_ops ops = fake_ops;
+	static struct sup_ops ops;
 
+	ops = fake_ops;
 	ops.fatal = count_fatal;
 	sup_init(&ops);
 	fatal_calls = 0;
@@ -2103,6 +2104,184 @@ test_fatal_exit_code(void **state UNUSED)
 	assert_state(p, PROC_FATAL);
 	assert_int_equal(sup_fatal_exit_code(p), 1);	/* never ran */
 	assert_false(proc_active(p));		/* no fatal_retry */
+}
+
+/* ----------------------------------- readiness and health (SPEC §9, §10) */
+
+static enum check_phase	 phases[64];
+static size_t		 nphases;
+
+static void
+record_checks(struct proc *p, enum check_phase phase)
+{
+	(void)p;
+	assert_true(nphases < 64);
+	phases[nphases++] = phase;
+}
+
+static void
+use_checks_ops(void)
+{
+	static struct sup_ops ops;
+
+	ops = fake_ops;
+	ops.checks = record_checks;
+	sup_init(&ops);
+	nphases = 0;
+}
+
+static void
+set_ready_notify(struct program_conf *pc)
+{
+	pc->ready_kind = READY_NOTIFY;
+	pc->ready_timeout = 60;
+	pc->startsecs = 1;
+}
+
+static void
+test_ready_notify(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_ready_notify);
+
+	use_checks_ops();
+	sup_start(p);
+	assert_state(p, PROC_STARTING);
+	assert_int_equal(nphases, 1);
+	assert_int_equal(phases[0], CHECK_READY);
+	advance(5000);			/* startsecs does not apply */
+	assert_state(p, PROC_STARTING);
+	sup_ready(p);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(phases[nphases - 1], CHECK_NONE);
+	sup_ready(p);			/* again: nothing */
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(p->health, HEALTH_NONE);
+}
+
+static void
+test_ready_timeout_is_failed_start(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_ready_notify);
+	size_t n;
+
+	use_checks_ops();
+	sup_start(p);
+	advance(59999);
+	assert_state(p, PROC_STARTING);
+	n = nsigs;
+	advance(1);
+	assert_state(p, PROC_STOPPING);
+	assert_string_equal(p->reason, "not ready after 60 s");
+	assert_int_equal(count_sigs_from(n, p, SIGTERM), 1);
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_BACKOFF);
+	assert_string_equal(p->reason, "not ready after 60 s");
+	assert_int_equal(p->fails, 1);
+	/* An exit before ready with a normal code and autorestart
+	   unexpected: EXITED, as in Part I. */
+	advance_to(timer_next());
+	assert_state(p, PROC_STARTING);
+	sup_exited(p, exit_code(0));
+	assert_state(p, PROC_EXITED);
+}
+
+static void
+test_ready_timeout_stop_meanwhile(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_ready_notify);
+
+	sup_start(p);
+	advance(60000);
+	assert_state(p, PROC_STOPPING);
+	sup_stop(p);			/* an operator: it stays stopped */
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_STOPPED);
+}
+
+static void
+set_health(struct program_conf *pc)
+{
+	pc->startsecs = 0;
+	pc->healthcheck = xstrdup("tcp:127.0.0.1:80");
+	pc->healthcheck_interval = 10;
+	pc->healthcheck_retries = 3;
+	pc->autorestart = AUTORESTART_TRUE;
+}
+
+static void
+test_health_restart(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_health);
+	unsigned restarts;
+	pid_t old;
+
+	use_checks_ops();
+	sup_start(p);
+	assert_state(p, PROC_RUNNING);
+	assert_int_equal(phases[nphases - 1], CHECK_HEALTH);
+	assert_int_equal(p->health, HEALTH_UNKNOWN);
+	sup_health(p, false, "HTTP 503");
+	sup_health(p, false, "HTTP 503");
+	assert_int_equal(p->health, HEALTH_UNHEALTHY);
+	assert_int_equal(p->health_failures, 2);
+	sup_health(p, true, NULL);		/* a pass resets the count */
+	assert_int_equal(p->health, HEALTH_HEALTHY);
+	assert_int_equal(p->health_failures, 0);
+	sup_health(p, false, "HTTP 503");
+	sup_health(p, false, "HTTP 503");
+	assert_state(p, PROC_RUNNING);
+	old = p->pid;
+	restarts = p->restarts;
+	sup_health(p, false, "HTTP 503");
+	assert_state(p, PROC_STOPPING);
+	assert_string_equal(p->reason, "unhealthy (3/3): HTTP 503");
+	assert_int_equal(phases[nphases - 1], CHECK_NONE);
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_RUNNING);		/* restarted at once */
+	assert_true(p->pid != old);
+	assert_int_equal(p->restarts, restarts + 1);
+	assert_int_equal(p->health, HEALTH_UNKNOWN);
+	assert_int_equal(p->health_failures, 0);
+	/* A result for a process not RUNNING is ignored. */
+	sup_stop(p);
+	sup_health(p, false, "late");
+	assert_int_equal(p->health_failures, 0);
+}
+
+static void
+set_watchdog(struct program_conf *pc)
+{
+	set_ready_notify(pc);
+	pc->watchdogsecs = 5;
+	pc->autorestart = AUTORESTART_TRUE;
+}
+
+static void
+test_watchdog(void **state UNUSED)
+{
+	struct proc *p = proc1("a", set_watchdog);
+
+	sup_start(p);
+	sup_ready(p);
+	assert_state(p, PROC_RUNNING);
+	advance(4000);
+	sup_watchdog(p, false);			/* re-armed: 5 s from now */
+	advance(4999);
+	assert_state(p, PROC_RUNNING);
+	advance(1);
+	assert_state(p, PROC_STOPPING);
+	assert_string_equal(p->reason, "no WATCHDOG=1 for 5 s");
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_STARTING);		/* waits for READY=1 */
+	sup_ready(p);
+	sup_watchdog(p, true);			/* WATCHDOG=trigger */
+	assert_state(p, PROC_STOPPING);
+	assert_string_equal(p->reason, "WATCHDOG=trigger");
+	sup_stop(p);
+	sup_exited(p, killed_by(SIGTERM));
+	assert_state(p, PROC_STOPPED);
+	advance(HOUR);				/* no stray watchdog */
+	assert_state(p, PROC_STOPPED);
 }
 
 /* --------------------------------------------------- 11: truth tables */
@@ -2229,6 +2408,11 @@ main(void)
 		T(test_restart_delay_stop_during_wait),
 		T(test_fatal_retry),
 		T(test_fatal_exit_code),
+		T(test_ready_notify),
+		T(test_ready_timeout_is_failed_start),
+		T(test_ready_timeout_stop_meanwhile),
+		T(test_health_restart),
+		T(test_watchdog),
 		T(test_job_free_detaches),
 		T(test_truth_tables),
 		T(test_program_resize),
