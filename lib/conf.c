@@ -732,6 +732,10 @@ program_conf_free(struct program_conf *pc)
 	free(pc->syslog_ident);
 	free(pc->ready_probe);
 	free(pc->healthcheck);
+	if (pc->depends_on != NULL)
+		for (char **d = pc->depends_on; *d != NULL; d++)
+			free(*d);
+	free(pc->depends_on);
 	free(pc);
 }
 

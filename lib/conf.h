@@ -90,6 +90,11 @@ struct program_conf {
 	int		 healthcheck_retries;
 	int		 watchdogsecs;	/* 0: off */
 
+	/* Dependencies (SPEC §12). */
+	char	       **depends_on;	/* program names, NULL-terminated;
+					   NULL: none */
+	bool		 oneshot;
+
 	/* Restart policy (SPEC §11), seconds. */
 	int		 restart_delay;	/* 0: restart at once */
 	int		 restart_delay_max;

@@ -349,6 +349,7 @@ apply_stopped(struct job *job, void *arg)
 	free(registry.programs);
 	registry.programs = next;
 	registry.n = nnext;
+	sup_graph(registry.programs, registry.n);
 	free(a->changes);
 	a->changes = NULL;
 	/* The structure is in place: another apply may begin while this

@@ -19,6 +19,9 @@
 
 static const struct sup_ops	*ops;
 static bool			 frozen;	/* shutting down: no starts */
+static struct proc		**waiting;	/* every WAITING process */
+static size_t			 nwaiting, waiting_cap;
+static struct timer		 deps_timer;	/* look at them again */
 
 static void	proc_timer(struct timer *t, void *arg);
 static void	watchdog_timer(struct timer *t, void *arg);
@@ -30,6 +33,7 @@ static void	job_done_timer(struct timer *t, void *arg);
 static void	job_finish_if_done(struct job *job);
 static void	job_advance(struct job *job);
 static void	job_forget_proc(struct job *job, size_t slot);
+static void	deps_check(struct timer *t, void *arg);
 
 static const char *const state_names[] = {
 	[PROC_STOPPED]	= "STOPPED",
@@ -40,6 +44,7 @@ static const char *const state_names[] = {
 	[PROC_EXITED]	= "EXITED",
 	[PROC_FATAL]	= "FATAL",
 	[PROC_LOCKED]	= "LOCKED",
+	[PROC_WAITING]	= "WAITING",
 };
 
 const char *
@@ -70,6 +75,8 @@ sup_init(const struct sup_ops *o)
 {
 	ops = o;
 	frozen = false;
+	nwaiting = 0;
+	timer_init(&deps_timer, deps_check, NULL);
 }
 
 void
@@ -85,6 +92,27 @@ sup_frozen(void)
 }
 
 /* ------------------------------------------------------------ programs */
+
+static void
+waiting_add(struct proc *p)
+{
+	if (nwaiting == waiting_cap) {
+		waiting_cap = waiting_cap ? 2 * waiting_cap : 16;
+		waiting = xreallocarray(waiting, waiting_cap,
+		    sizeof(*waiting));
+	}
+	p->wait_slot = nwaiting;
+	waiting[nwaiting++] = p;
+}
+
+static void
+waiting_del(struct proc *p)
+{
+	struct proc *last = waiting[--nwaiting];
+
+	waiting[p->wait_slot] = last;
+	last->wait_slot = p->wait_slot;
+}
 
 static struct proc *
 proc_new(struct program *prog, int num)
@@ -114,6 +142,8 @@ proc_free(struct proc *p)
 		ops->signal(p, SIGKILL,
 		    p->program->conf->killmode == KILLMODE_GROUP);
 	}
+	if (p->state == PROC_WAITING)
+		waiting_del(p);
 	timer_cancel(&p->timer);
 	timer_cancel(&p->watchdog);
 	if (ops->checks != NULL && p->check_phase != CHECK_NONE)
@@ -173,11 +203,175 @@ program_free(struct program *prog)
 	for (int i = 0; i < prog->nprocs; i++)
 		proc_free(prog->procs[i]);
 	free(prog->procs);
+	free(prog->deps);
+	free(prog->dependents);
 	if (--prog->confref->refs == 0) {
 		conf_free(prog->confref->conf);
 		free(prog->confref);
 	}
 	free(prog);
+}
+
+static int
+rank_of(struct program *prog)
+{
+	int rank = 0;
+
+	if (prog->rank >= 0 || prog->visiting)
+		return prog->rank > 0 ? prog->rank : 0;
+	prog->visiting = true;
+	for (size_t i = 0; i < prog->ndependents; i++) {
+		int r = rank_of(prog->dependents[i]) + 1;
+		if (r > rank)
+			rank = r;
+	}
+	prog->visiting = false;
+	return prog->rank = rank;
+}
+
+static void
+graph_add(struct program ***v, size_t *n, struct program *prog)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = prog;
+}
+
+void
+sup_graph(struct program **progs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(progs[i]->deps);
+		free(progs[i]->dependents);
+		progs[i]->deps = progs[i]->dependents = NULL;
+		progs[i]->ndeps = progs[i]->ndependents = 0;
+		progs[i]->rank = -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char **names = progs[i]->conf->depends_on;
+
+		for (size_t k = 0; names != NULL && names[k] != NULL; k++)
+			for (size_t j = 0; j < n; j++)
+				if (j != i && strcmp(progs[j]->conf->name,
+				    names[k]) == 0) {
+					graph_add(&progs[i]->deps,
+					    &progs[i]->ndeps, progs[j]);
+					graph_add(&progs[j]->dependents,
+					    &progs[j]->ndependents, progs[i]);
+					break;
+				}
+	}
+	for (size_t i = 0; i < n; i++)
+		(void)rank_of(progs[i]);
+}
+
+static bool
+proc_up(const struct proc *p)
+{
+	const struct program_conf *pc = p->program->conf;
+
+	if (p->state == PROC_EXITED)
+		return p->exit_signal == 0 &&
+		    program_conf_normal_exit(pc, p->exit_status);
+	return p->state == PROC_RUNNING && !pc->oneshot;
+}
+
+bool
+program_up(const struct program *prog)
+{
+	for (int i = 0; i < prog->nprocs; i++)
+		if (!proc_up(prog->procs[i]))
+			return false;
+	return true;
+}
+
+/* Why PROG will not come up by itself ("FATAL", ...), or NULL. */
+static const char *
+program_failed(const struct program *prog)
+{
+	for (int i = 0; i < prog->nprocs; i++) {
+		const struct proc *q = prog->procs[i];
+
+		switch (q->state) {
+		case PROC_FATAL:
+			if (!timer_armed(&q->timer))
+				return "FATAL";
+			break;
+		case PROC_EXITED:
+			if (!proc_up(q))
+				return "EXITED";
+			break;
+		case PROC_STOPPED:
+			if (!q->want_up)
+				return "STOPPED";
+			break;
+		case PROC_WAITING:
+			if (q->wait_failed)
+				return "WAITING";
+			break;
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Whether every program PROG depends on is up; if not, REASON says which
+ * one it waits for ("waiting for db"), or which one failed ("db is
+ * FATAL", *FAILED set), a failed one named first.
+ */
+static bool
+deps_up(const struct program *prog, char *reason, size_t len, bool *failed)
+{
+	const struct program *slow = NULL;
+
+	*failed = false;
+	for (size_t i = 0; i < prog->ndeps; i++) {
+		const struct program *d = prog->deps[i];
+		const char *why;
+
+		if (program_up(d))
+			continue;
+		if ((why = program_failed(d)) != NULL) {
+			snprintf(reason, len, "%s is %s", d->conf->name, why);
+			*failed = true;
+			return false;
+		}
+		if (slow == NULL)
+			slow = d;
+	}
+	if (slow == NULL)
+		return true;
+	snprintf(reason, len, "waiting for %s", slow->conf->name);
+	return false;
+}
+
+/*
+ * Starting PROG by request or autostart starts what it depends on
+ * (transitively) that is neither up nor on its way: stopped, failed or
+ * waiting processes of those programs.
+ */
+static void
+pull_deps(struct program *prog)
+{
+	if (prog->visiting)
+		return;
+	prog->visiting = true;
+	for (size_t i = 0; i < prog->ndeps; i++) {
+		struct program *d = prog->deps[i];
+
+		if (program_up(d))
+			continue;
+		for (int j = 0; j < d->nprocs; j++) {
+			struct proc *q = d->procs[j];
+
+			if (q->state == PROC_STOPPED || q->state == PROC_FATAL ||
+			    q->state == PROC_WAITING ||
+			    (q->state == PROC_EXITED && !proc_up(q)))
+				sup_start(q);
+		}
+	}
+	prog->visiting = false;
 }
 
 /* --------------------------------------------------------- transitions */
@@ -242,6 +436,14 @@ set_state(struct proc *p, enum proc_state to, uint64_t delay_ms,
 	    p->lock_held)
 		ops->unlock(p);
 	checks_for(p, from, to);
+	if (from == PROC_WAITING && to != PROC_WAITING)
+		waiting_del(p);
+	else if (to == PROC_WAITING && from != PROC_WAITING)
+		waiting_add(p);
+	/* Any change may make a program up or failed: look at the waiting
+	   processes again, out of this transition. */
+	if (nwaiting > 0 && from != to && !timer_armed(&deps_timer))
+		(void)timer_set(&deps_timer, ops->now());
 	if (from != to) {
 		if (p->reason[0] != '\0')
 			log_info("%s: %s -> %s (%s)", p->name,
@@ -446,6 +648,56 @@ proc_timer(struct timer *t, void *arg)
 	}
 }
 
+/* Start P now, or wait (WAITING) until what it depends on is up. */
+static void
+start_or_wait(struct proc *p)
+{
+	char reason[PROC_REASON_MAX];
+	bool failed;
+
+	pull_deps(p->program);
+	if (deps_up(p->program, reason, sizeof(reason), &failed)) {
+		try_start(p);
+		return;
+	}
+	p->wait_failed = failed;
+	set_state(p, PROC_WAITING, 0, reason);
+}
+
+/* Look at every WAITING process again (a program went up or failed). */
+static void
+deps_check(struct timer *t, void *arg)
+{
+	char reason[PROC_REASON_MAX];
+	struct proc **v;
+	size_t n = nwaiting;
+	bool failed;
+
+	(void)t;
+	(void)arg;
+	if (n == 0 || frozen)
+		return;
+	v = xcalloc(n, sizeof(*v));
+	memcpy(v, waiting, n * sizeof(*v));
+	for (size_t i = 0; i < n; i++) {
+		struct proc *p = v[i];
+
+		/* Earlier starts may have changed the list: still there? */
+		if (p->wait_slot >= nwaiting || waiting[p->wait_slot] != p)
+			continue;
+		if (deps_up(p->program, reason, sizeof(reason), &failed)) {
+			try_start(p);
+			continue;
+		}
+		if (failed == p->wait_failed && strcmp(reason, p->reason) == 0)
+			continue;
+		log_info("%s: WAITING (%s)", p->name, reason);
+		p->wait_failed = failed;
+		set_state(p, PROC_WAITING, 0, reason);
+	}
+	free(v);
+}
+
 void
 sup_start(struct proc *p)
 {
@@ -457,7 +709,10 @@ sup_start(struct proc *p)
 	case PROC_EXITED:
 	case PROC_FATAL:
 		p->fails = 0;
-		try_start(p);
+		start_or_wait(p);
+		break;
+	case PROC_WAITING:		/* again: pull what failed */
+		start_or_wait(p);
 		break;
 	case PROC_STOPPING:		/* starts again once down */
 	case PROC_STARTING:
@@ -499,6 +754,7 @@ sup_stop(struct proc *p)
 		break;
 	case PROC_BACKOFF:
 	case PROC_LOCKED:
+	case PROC_WAITING:
 		set_state(p, PROC_STOPPED, 0, NULL);
 		break;
 	case PROC_FATAL:		/* keeps its reason; no retry */
@@ -691,6 +947,8 @@ proc_active(const struct proc *p)
 	switch (p->state) {
 	case PROC_FATAL:
 		return timer_armed(&p->timer);	/* fatal_retry */
+	case PROC_WAITING:
+		return !p->wait_failed;
 	case PROC_STARTING:
 	case PROC_RUNNING:
 	case PROC_BACKOFF:
@@ -706,6 +964,8 @@ bool
 proc_settled_up(const struct proc *p)
 {
 	switch (p->state) {
+	case PROC_WAITING:
+		return p->wait_failed;
 	case PROC_RUNNING:
 	case PROC_EXITED:
 	case PROC_FATAL:
@@ -789,8 +1049,8 @@ job_forget_proc(struct job *job, size_t slot)
 }
 
 struct job *
-job_new_levels(enum job_kind kind, struct proc **procs, const int *levels,
-    size_t n, job_done_cb done, void *arg)
+job_new_levels(enum job_kind kind, struct proc **procs,
+    const int64_t *levels, size_t n, job_done_cb done, void *arg)
 {
 	struct job *job = xcalloc(1, sizeof(*job));
 	size_t cap = n ? n : 1;
@@ -822,13 +1082,18 @@ struct job *
 job_new(enum job_kind kind, struct proc **procs, size_t n, job_done_cb done,
     void *arg)
 {
-	int *levels = xcalloc(n ? n : 1, sizeof(*levels));
+	int64_t *levels = xcalloc(n ? n : 1, sizeof(*levels));
 	struct job *job;
 
-	/* Lower priority numbers start first and stop last. */
-	for (size_t i = 0; i < n; i++)
-		levels[i] = kind == JOB_START ? procs[i]->program->conf->priority
-		    : -procs[i]->program->conf->priority;
+	/* Lower priority numbers start first and stop last; dependents
+	   stop before what they depend on (rank). */
+	for (size_t i = 0; i < n; i++) {
+		const struct program *prog = procs[i]->program;
+		int64_t prio = prog->conf->priority;
+
+		levels[i] = kind == JOB_START ? prio :
+		    ((int64_t)prog->rank << 32) - prio;
+	}
 	job = job_new_levels(kind, procs, levels, n, done, arg);
 	free(levels);
 	return job;
@@ -845,7 +1110,7 @@ job_waits_for(const struct job *job, const struct proc *p)
 
 /* The lowest level among the members still waiting. */
 static bool
-job_next_level(const struct job *job, int *level)
+job_next_level(const struct job *job, int64_t *level)
 {
 	bool found = false;
 
@@ -895,7 +1160,8 @@ job_finish_if_done(struct job *job)
 static int
 level_cmp(const void *a, const void *b, void *arg)
 {
-	const int *x = *(const int *const *)a, *y = *(const int *const *)b;
+	const int64_t *x = *(const int64_t *const *)a;
+	const int64_t *y = *(const int64_t *const *)b;
 	int sign = *(const int *)arg;
 
 	if (*x != *y)
@@ -910,7 +1176,7 @@ level_cmp(const void *a, const void *b, void *arg)
 static void
 job_start_all(struct job *job)
 {
-	const int **order = xcalloc(job->nprocs + 1, sizeof(*order));
+	const int64_t **order = xcalloc(job->nprocs + 1, sizeof(*order));
 	int sign = job->kind == JOB_RESTART ? -1 : 1;
 
 	for (size_t i = 0; i < job->nprocs; i++)
@@ -933,7 +1199,7 @@ job_start_all(struct job *job)
 static void
 job_stop_level(struct job *job)
 {
-	int level = 0;
+	int64_t level = 0;
 
 	while (job->pending > 0 && job_next_level(job, &level)) {
 		job->level = level;

@@ -52,6 +52,7 @@ enum proc_state {
 	PROC_EXITED,
 	PROC_FATAL,
 	PROC_LOCKED,
+	PROC_WAITING,		/* for the programs it depends on (§12) */
 };
 
 const char	*proc_state_name(enum proc_state);
@@ -115,6 +116,9 @@ struct proc {
 	char		 health_reason[PROC_REASON_MAX]; /* last failure */
 	char		*status_text;	/* STATUS= of a notify process */
 	struct timer	 watchdog;	/* WATCHDOG=1 deadline (§10) */
+	bool		 wait_failed;	/* WAITING for a dependency that
+					   failed (FATAL, EXITED, stopped) */
+	size_t		 wait_slot;	/* in the list of WAITING processes */
 	bool		 doomed;	/* a reload is removing it: it is
 					   stopped and never started again */
 
@@ -137,8 +141,18 @@ struct program {
 	struct program_conf	*conf;
 	struct confref		*confref;	/* keeps conf alive */
 	struct proc		**procs;
-	int			 nprocs;
+	int			 nprocs;	/* the run-time count (numprocs,
+						   or what scaling set) */
 	bool			 removed;	/* dropped by a reload */
+
+	/* The dependency graph (§12), rebuilt by sup_graph(). */
+	struct program		**deps;		/* what it depends on */
+	size_t			 ndeps;
+	struct program		**dependents;	/* what depends on it */
+	size_t			 ndependents;
+	int			 rank;		/* 0: nothing depends on it;
+						   else 1 + its dependents' */
+	bool			 visiting;	/* graph walks */
 };
 
 /* A reference-counted loaded configuration; programs point into it. */
@@ -203,6 +217,19 @@ void		 program_free(struct program *prog);
 /* Add or remove processes to match a new numprocs (removed ones must be
    down already). */
 void		 program_resize(struct program *prog, int nprocs);
+/*
+ * Resolve the `depends_on` names of the N programs PROGS among themselves
+ * (the configuration has no unknown name and no cycle) and rank them:
+ * a stop stops dependents first.  Called whenever the set changes.
+ */
+void		 sup_graph(struct program **progs, size_t n);
+/*
+ * PROG is up (§12): every process RUNNING (ready) or EXITED with a
+ * normal_exit code; a oneshot program only the second way; a program with
+ * no process is up.
+ */
+bool		 program_up(const struct program *prog);
+
 /* True while any process of PROG (from index FROM on) has a live pid. */
 bool		 program_alive(const struct program *prog, int from);
 
@@ -261,8 +288,10 @@ bool		proc_settled_up(const struct proc *p);
  * instant, and the next level starts when that one is down.  Start jobs
  * start every level at once, in ascending level order.  A restart job is
  * a stop job followed by a start of the same processes, in one job.
- * job_new() gives the levels of SPEC §2's `priority`: stop from the
- * highest number down, start from the lowest up.
+ * job_new() gives the levels of SPEC §2's `priority` and §12's
+ * dependencies: a stop stops dependents before what they depend on, then
+ * the highest priority number first; a start goes from the lowest up
+ * (processes whose dependencies are not up wait in WAITING).
  */
 enum job_kind { JOB_START, JOB_STOP, JOB_RESTART };
 struct job;
@@ -272,11 +301,11 @@ struct job {
 	enum job_kind	 kind;
 	bool		 starting;	/* restart: now in its start phase */
 	struct proc	**procs;	/* members; NULL once freed */
-	int		*levels;
+	int64_t		*levels;
 	bool		*waiting;	/* not yet settled in this phase */
 	size_t		 nprocs;
 	size_t		 pending;	/* how many are waiting */
-	int		 level;		/* stop: the level now stopping */
+	int64_t		 level;		/* stop: the level now stopping */
 	job_done_cb	 done;
 	void		*arg;
 	bool		 running;
@@ -294,7 +323,8 @@ struct job	*job_new(enum job_kind kind, struct proc **procs, size_t n,
 		    job_done_cb done, void *arg);
 /* The same with explicit LEVELS (N entries; lower acts first). */
 struct job	*job_new_levels(enum job_kind kind, struct proc **procs,
-		    const int *levels, size_t n, job_done_cb done, void *arg);
+		    const int64_t *levels, size_t n, job_done_cb done,
+		    void *arg);
 void		 job_run(struct job *job);
 /* Forget a job (its processes no longer report to it) and free it. */
 void		 job_free(struct job *job);

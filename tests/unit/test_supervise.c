@@ -2284,6 +2284,162 @@ test_watchdog(void **state UNUSED)
 	assert_state(p, PROC_STOPPED);
 }
 
+/* ------------------------------------------------ dependencies (SPEC §12) */
+
+static void
+depends_on(struct program_conf *pc, const char *name)
+{
+	pc->depends_on = xcalloc(2, sizeof(*pc->depends_on));
+	pc->depends_on[0] = xstrdup(name);
+}
+
+static void
+graph(void)
+{
+	sup_graph(progs, nprogs);
+}
+
+static void
+test_deps_pull_and_wait(void **state UNUSED)
+{
+	struct program_conf *dbc = pc_new("db"), *appc = pc_new("app");
+	struct proc *db, *app;
+	struct job *job;
+
+	dbc->autostart = false;
+	dbc->startsecs = 5;
+	appc->startsecs = 0;
+	depends_on(appc, "db");
+	db = prog_new(dbc)->procs[0];
+	app = prog_new(appc)->procs[0];
+	graph();
+	job = mkjob(JOB_START, &app, 1, &done_calls);
+	run_job(job);
+	assert_state(db, PROC_STARTING);	/* pulled in */
+	assert_state(app, PROC_WAITING);
+	assert_string_equal(app->reason, "waiting for db");
+	assert_true(proc_active(app));
+	advance(4999);
+	assert_state(app, PROC_WAITING);
+	assert_int_equal(done_calls, 0);
+	advance(1);				/* db RUNNING: up */
+	assert_state(db, PROC_RUNNING);
+	advance(0);
+	assert_state(app, PROC_RUNNING);
+	advance(0);
+	assert_int_equal(done_calls, 1);
+	/* No cascade: db restarting later leaves app alone. */
+	sup_exited(db, exit_code(1));
+	assert_state(db, PROC_STARTING);
+	advance(0);
+	assert_state(app, PROC_RUNNING);
+}
+
+static void
+test_deps_failed(void **state UNUSED)
+{
+	struct program_conf *dbc = pc_new("db"), *appc = pc_new("app");
+	struct proc *db, *app;
+	struct job *job;
+
+	dbc->startretries = 0;
+	depends_on(appc, "db");
+	db = prog_new(dbc)->procs[0];
+	app = prog_new(appc)->procs[0];
+	graph();
+	job = mkjob(JOB_START, &app, 1, &done_calls);
+	run_job(job);
+	assert_state(app, PROC_WAITING);
+	sup_exited(db, exit_code(1));		/* exited too quickly */
+	assert_state(db, PROC_FATAL);
+	advance(0);
+	assert_state(app, PROC_WAITING);
+	assert_string_equal(app->reason, "db is FATAL");
+	assert_true(app->wait_failed);
+	assert_false(proc_active(app));
+	advance(0);
+	assert_int_equal(done_calls, 1);	/* start reports it */
+	/* Starting app again starts db afresh. */
+	sup_start(app);
+	assert_state(db, PROC_STARTING);
+	assert_string_equal(app->reason, "waiting for db");
+	/* A WAITING process stops at once. */
+	sup_stop(app);
+	assert_state(app, PROC_STOPPED);
+	advance(1000);
+	assert_state(db, PROC_RUNNING);
+	advance(0);
+	assert_state(app, PROC_STOPPED);	/* stays stopped */
+}
+
+static void
+test_deps_oneshot(void **state UNUSED)
+{
+	struct program_conf *mc = pc_new("migrate"), *appc = pc_new("app");
+	struct proc *m, *app;
+
+	mc->oneshot = true;
+	mc->startsecs = 0;
+	mc->autorestart = AUTORESTART_FALSE;
+	depends_on(appc, "migrate");
+	m = prog_new(mc)->procs[0];
+	app = prog_new(appc)->procs[0];
+	graph();
+	sup_start(app);
+	assert_state(m, PROC_RUNNING);		/* not up while RUNNING */
+	advance(0);
+	assert_state(app, PROC_WAITING);
+	sup_exited(m, exit_code(0));
+	assert_state(m, PROC_EXITED);
+	advance(0);
+	assert_state(app, PROC_STARTING);
+	/* A oneshot that failed: migrate is EXITED. */
+	sup_stop(app);
+	sup_exited(app, killed_by(SIGTERM));
+	sup_start(m);
+	sup_exited(m, exit_code(3));
+	sup_start(app);				/* pulls m again... */
+	assert_state(m, PROC_RUNNING);
+	sup_exited(m, exit_code(3));		/* ...which fails again */
+	advance(0);
+	assert_state(app, PROC_WAITING);
+	assert_string_equal(app->reason, "migrate is EXITED");
+}
+
+/* Stops go dependents first, whatever the priorities say. */
+static void
+test_deps_stop_order(void **state UNUSED)
+{
+	struct program_conf *dbc = pc_new("db"), *appc = pc_new("app");
+	struct proc *db, *app, *v[2];
+	struct job *job;
+
+	dbc->priority = 900;		/* would stop first by priority */
+	dbc->startsecs = 0;
+	appc->priority = 1;
+	appc->startsecs = 0;
+	depends_on(appc, "db");
+	db = prog_new(dbc)->procs[0];
+	app = prog_new(appc)->procs[0];
+	graph();
+	assert_int_equal(db->program->rank, 1);
+	assert_int_equal(app->program->rank, 0);
+	sup_start(app);
+	advance(0);
+	assert_state(app, PROC_RUNNING);
+	v[0] = db;
+	v[1] = app;
+	job = mkjob(JOB_STOP, v, 2, &done_calls);
+	run_job(job);
+	assert_state(app, PROC_STOPPING);
+	assert_state(db, PROC_RUNNING);
+	sup_exited(app, killed_by(SIGTERM));
+	assert_state(db, PROC_STOPPING);
+	sup_exited(db, killed_by(SIGTERM));
+	advance(0);
+	assert_int_equal(done_calls, 1);
+}
+
 /* --------------------------------------------------- 11: truth tables */
 
 static void
@@ -2413,6 +2569,10 @@ main(void)
 		T(test_ready_timeout_stop_meanwhile),
 		T(test_health_restart),
 		T(test_watchdog),
+		T(test_deps_pull_and_wait),
+		T(test_deps_failed),
+		T(test_deps_oneshot),
+		T(test_deps_stop_order),
 		T(test_job_free_detaches),
 		T(test_truth_tables),
 		T(test_program_resize),
