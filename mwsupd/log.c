@@ -780,7 +780,13 @@ log_setup(enum log_target t, int fac)
 		else if (syslog_away)
 			syslog_back();
 	} else {
+		/* Choose again: fd 2 may have changed since (daemonizing
+		   points it at /dev/null), and a reader may be back. */
 		syslog_away = false;
+		if (errfd != -1 && errfd != STDERR_FILENO)
+			close(errfd);
+		errfd = -1;
+		errgone = false;
 		stderr_open();
 	}
 	queue_flush();
