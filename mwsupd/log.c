@@ -400,7 +400,8 @@ gap_note(void)
 	    LOG_QUEUE_MAX >> 20, sink_name(gap_sink));
 	if (n < 0 || (size_t)n >= sizeof(note))
 		return NULL;
-	return rec_new("mwsupd", mypid, LOG_WARNING, note, (size_t)n);
+	return rec_new("mwsupd", mypid ? mypid : getpid(), LOG_WARNING,
+	    note, (size_t)n);
 }
 
 /*
@@ -602,8 +603,10 @@ wait_for_sink(enum send_result how)
 		if (loop_add(&sinkio, fd, EPOLLOUT, sink_ready, NULL) == -1)
 			how = RETRY;	/* no loop yet, or cannot watch */
 	}
-	if (how != BUSY)
+	if (how != BUSY) {
+		watch_off();	/* a writable sink with no room: no spinning */
 		retry_later();
+	}
 	if (!stalled && !timer_armed(&stall_timer))
 		(void)timer_set(&stall_timer, now_ms() + LOG_STALL_MS);
 }
