@@ -4,12 +4,15 @@
  *
  * The syslog client is mwsupd's own (RFC 3164 datagrams to /dev/log) rather
  * than syslog(3): syslog(3) blocks when the log socket's queue is full, and
- * it cannot tag a line with another process's pid.  Ours never blocks and
- * loses nothing: datagrams that cannot be sent at once wait in a queue,
- * and while that queue is above its high-water mark the readers of child
- * output pause (log_congested()), so a child that outpaces syslog blocks
- * on its own pipe instead of mwsupd dropping its lines or growing.  Only
- * when there is no syslog socket at all are lines dropped (and counted).
+ * it cannot tag a line with another process's pid.  Neither sink ever
+ * blocks mwsupd: lines wait in one bounded queue (4 MiB) while the sink is
+ * full, stalled or gone; above its high-water mark the readers of child
+ * output pause (log_congested()), so a child that outpaces the sink blocks
+ * on its own pipe instead of mwsupd dropping its lines or growing.  A sink
+ * that takes nothing for 5 s ends the pause; only lines that do not fit the
+ * queue are dropped, counted (log_dropped()) and reported.  log.c watches
+ * its own descriptors and timers through loop.h.  The guarantees are in
+ * doc/RELIABILITY.md.
  */
 #include <stdbool.h>
 #ifndef MWSUP_LOG_H
@@ -42,21 +45,28 @@ void	fatalx(const char *fmt, ...)
 void	log_child_line(const char *ident, pid_t pid, int priority,
 	    const char *line, size_t len);
 
-/* True while syslog is behind: stop reading child output until DRAINED. */
+/*
+ * True while the sink is behind: stop reading child output until the
+ * DRAINED hook runs.  False again once the sink has taken nothing for the
+ * stall limit (the children must not wait on a dead sink forever).
+ */
 bool	log_congested(void);
 
-/*
- * Event-loop hooks: WATCH(fd, on) asks to be told (log_writable()) when
- * FD becomes writable, or no longer; DRAINED is called when congestion
- * ends.  Without hooks, queued lines are sent with the next line.
- */
-void	log_set_hooks(void (*watch)(int fd, bool on), void (*drained)(void));
-void	log_writable(void);
+/* DRAINED (proc_output_resume) is called when congestion ends. */
+void	log_set_hooks(void (*drained)(void));
+
+/* Where lines go, for log_dropped(). */
+enum log_sink {
+	LOG_SINK_SYSLOG,
+	LOG_SINK_STDERR,
+	LOG_SINK_COUNT
+};
 
 /*
- * Syslog took nothing for a long while: drop what waits (counted and
- * reported later) and let the children's output flow again.
+ * Lines dropped since start-up because SINK was the target and they did
+ * not fit the queue (or could never be written): the value of
+ * mwsup_log_lines_dropped_total{sink="syslog"|"stderr"}.
  */
-void	log_stalled(void);
+unsigned long long log_dropped(enum log_sink sink);
 
 #endif /* MWSUP_LOG_H */

@@ -41,10 +41,6 @@ static int		 readyfd = -1;	/* to the launcher, until ready */
 static int		 pidfd = -1;
 static char		*pidpath;
 static struct io	 sigio;
-static struct io	 logio = { -1, NULL, NULL };
-static struct timer	 logstall;	/* syslog made no progress */
-
-#define LOG_STALL_MS	5000
 static int		 stopping;
 static int		 batch_failed;	/* a process ended abnormally */
 static struct timer	 batch_timer;	/* exit_when_done check */
@@ -369,38 +365,6 @@ signal_ready(int fd, uint32_t events, void *arg)
 }
 
 static void
-log_ready(int fd, uint32_t events, void *arg)
-{
-	(void)fd;
-	(void)events;
-	(void)arg;
-	(void)timer_set(&logstall, now_ms() + LOG_STALL_MS);
-	log_writable();
-}
-
-/* A hung syslog daemon must not hold the children's output forever. */
-static void
-log_stall(struct timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	log_stalled();
-}
-
-/* log.c wants to know when the syslog socket can take more. */
-static void
-log_watch(int fd, bool on)
-{
-	loop_del(&logio);
-	timer_cancel(&logstall);
-	if (!on)
-		return;
-	(void)timer_set(&logstall, now_ms() + LOG_STALL_MS);
-	if (loop_add(&logio, fd, EPOLLOUT, log_ready, NULL) == -1)
-		log_writable();		/* cannot watch: try now */
-}
-
-static void
 signals_setup(void)
 {
 	sigset_t set;
@@ -500,8 +464,7 @@ main(int argc, char *argv[])
 	if (loop_init() == -1 || proc_layer_init() == -1)
 		startup_fail(1, "cannot set up the event loop: %s",
 		    strerror(errno));
-	timer_init(&logstall, log_stall, NULL);
-	log_set_hooks(log_watch, proc_output_resume);
+	log_set_hooks(proc_output_resume);
 	r = control_open(conf, err, sizeof(err));
 	if (r == -2)
 		startup_fail(EX_TEMPFAIL, "already running: %s", err);
