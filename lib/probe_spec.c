@@ -330,8 +330,13 @@ probe_spec_parse(const char *s, struct probe_spec *out, char *err,
 			    EXPECTED, s, strlen(s) > 16 ? "..." : "");
 		rc = -1;
 	}
-	if (rc == -1)
+	if (rc == -1) {
 		probe_spec_free(out);
+		/* One line, whatever the probe string held. */
+		for (char *c = err; errlen > 0 && *c != '\0'; c++)
+			if ((unsigned char)*c < ' ' || *c == 0x7f)
+				*c = '?';
+	}
 	return rc;
 }
 

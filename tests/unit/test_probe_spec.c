@@ -77,7 +77,7 @@ test_exec(void **state UNUSED)
 	probe_spec_free(&s);
 
 	parse_error("exec:", "exec:: missing command");
-	parse_error("exec: \t ", "exec: \t : missing command");
+	parse_error("exec: \t ", "exec: ? : missing command");
 }
 
 static void
@@ -322,8 +322,11 @@ test_http_errors(void **state UNUSED)
 	    "#fragment is never sent to the server; remove it");
 	parse_error("http://127.0.0.1/a b", "http://127.0.0.1/a b: the path "
 	    "has a space at byte 19; percent-encode it");
-	parse_error("http://127.0.0.1/a\r\nX: y", "http://127.0.0.1/a\r\nX: y: "
+	/* Control characters are shown as '?': the message is one line. */
+	parse_error("http://127.0.0.1/a\r\nX: y", "http://127.0.0.1/a??X: y: "
 	    "the path has a control character at byte 19; percent-encode it");
+	parse_error("tcp:1\n2:80", "tcp:1?2:80: host '1?2' is not a numeric "
+	    "address or localhost (no names are looked up)");
 	parse_error("http://127.0.0.1/caf\xc3\xa9", "http://127.0.0.1/caf"
 	    "\xc3\xa9: the path has a non-ASCII byte at byte 21; "
 	    "percent-encode it");
