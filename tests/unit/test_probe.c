@@ -96,6 +96,8 @@ count_fds(void)
 }
 
 static int	fds_before;
+static char	made[8][108];	/* UNIX socket paths to remove */
+static int	nmade;
 
 static int
 setup(void **state UNUSED)
@@ -111,6 +113,9 @@ setup(void **state UNUSED)
 static int
 teardown(void **state UNUSED)
 {
+	/* Remove the test's socket files, even when it failed midway. */
+	while (nmade > 0)
+		unlink(made[--nmade]);
 	/* Let deferred frees happen. */
 	run_loop(0);
 	assert_int_equal(count_fds(), fds_before);
@@ -214,6 +219,8 @@ unix_listener(char *path, int backlog)
 	    (int)getpid(), n++);
 	unlink(path);
 	strcpy(sun.sun_path, path);
+	if (nmade < 8)
+		strcpy(made[nmade++], path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_int_not_equal(fd, -1);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
