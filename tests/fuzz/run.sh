@@ -12,6 +12,8 @@
 #                conf_expand_proc()
 #   fuzz_words   words_split() and words_expand()
 #   fuzz_proto   proto_decode(), re-encoding, prefixes
+#   fuzz_probe   probe_spec_parse(), print round trip, probe_spec_resolve();
+#                probe_http_status() on every prefix of the input
 # Seeds: tests/fuzz/corpus/<target without fuzz_>/ (never written to: the
 # run grows a copy).  A crash, leak, timeout or failed check leaves the
 # input in $FUZZ_OUT (default ./fuzz-out), printed in hex too, and makes
@@ -22,7 +24,7 @@
 # runs as root with apt-get, else it exits 77 (skipped) saying so.
 #
 # Environment: FUZZ_OUT (artifacts, binaries, summary), CC (default clang),
-# FUZZ_TARGETS (default "conf words proto").
+# FUZZ_TARGETS (default "conf words proto probe").
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +33,7 @@ secs=${1:-30}
 builddir=${2:-}
 out=${FUZZ_OUT:-$PWD/fuzz-out}
 CC=${CC:-clang}
-targets=${FUZZ_TARGETS:-conf words proto}
+targets=${FUZZ_TARGETS:-conf words proto probe}
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
 case $secs in
