@@ -286,7 +286,8 @@ static void
 notify_readable(int fd, uint32_t events, void *arg)
 {
 	stats.wakeups++;
-	for (int i = 0; i < NOTIFY_BATCH; i++)
+	/* A message hook may have closed the socket (shutdown). */
+	for (int i = 0; i < NOTIFY_BATCH && sock_io.fd == fd; i++)
 		if (read_one(fd) == -1)
 			break;
 }
