@@ -39,7 +39,7 @@
 
 #define MAXMSGS		64
 #define MAXLOOKUPS	64
-#define DEADLINE_MS	5000
+#define DEADLINE_MS	20000	/* a cap: the tests end as soon as they can */
 #define FLOOD		10000
 
 static char	 dir[64];
