@@ -14,6 +14,8 @@
 #   fuzz_proto   proto_decode(), re-encoding, prefixes
 #   fuzz_probe   probe_spec_parse(), print round trip, probe_spec_resolve();
 #                probe_http_status() on every prefix of the input
+#   fuzz_notify  notify_parse() (mwsupd/notify.c, linked with the event
+#                loop and log.c it needs) against a model; clean STATUS=
 # Seeds: tests/fuzz/corpus/<target without fuzz_>/ (never written to: the
 # run grows a copy).  A crash, leak, timeout or failed check leaves the
 # input in $FUZZ_OUT (default ./fuzz-out), printed in hex too, and makes
@@ -24,7 +26,7 @@
 # runs as root with apt-get, else it exits 77 (skipped) saying so.
 #
 # Environment: FUZZ_OUT (artifacts, binaries, summary), CC (default clang),
-# FUZZ_TARGETS (default "conf words proto probe").
+# FUZZ_TARGETS (default "conf words proto probe notify").
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,7 +35,7 @@ secs=${1:-30}
 builddir=${2:-}
 out=${FUZZ_OUT:-$PWD/fuzz-out}
 CC=${CC:-clang}
-targets=${FUZZ_TARGETS:-conf words proto probe}
+targets=${FUZZ_TARGETS:-conf words proto probe notify}
 SAN="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 
 case $secs in
@@ -97,8 +99,14 @@ printf '%-12s %8s %12s %10s %8s %8s  %s\n' target seconds execs exec/s corpus co
     >"$summary"
 for t in $targets; do
 	bin=$out/bin/fuzz_$t
+	# Targets on daemon code also link what that file calls.
+	case $t in
+	notify)	extra="-I$top/mwsupd $top/mwsupd/notify.c $top/mwsupd/loop.c
+		    $top/mwsupd/timer.c $top/mwsupd/log.c" ;;
+	*)	extra= ;;
+	esac
 	echo "== fuzz_$t: build"
-	if ! $CC $cflags -o "$bin" "$here/fuzz_$t.c" "$top"/lib/*.c $libs \
+	if ! $CC $cflags -o "$bin" "$here/fuzz_$t.c" "$top"/lib/*.c $extra $libs \
 	    >"$out/build-$t.log" 2>&1; then
 		cat "$out/build-$t.log"
 		echo "FAIL: fuzz_$t does not build"
