@@ -956,7 +956,8 @@ lock(struct proc *p, char *reason, size_t len)
 		return 1;
 	if (prepare(p, pio, reason, len) == -1)
 		return -1;
-	pio->lock = lockfile_take(pio->spec.lockfile, &busy, reason, len);
+	pio->lock = lockfile_take(pio->spec.lockfile, p->program->conf->name,
+	    &busy, reason, len);
 	if (pio->lock == NULL)
 		return busy ? 0 : -1;
 	p->lock_held = true;
