@@ -426,26 +426,73 @@ pio_get(struct proc *p)
 }
 
 /*
- * Set KEY=VALUE in the NULL-terminated *ENVP of *N entries, replacing an
- * entry with the same KEY.  The array holds pointers only: to environ's
- * strings (mwsupd never changes its environment), to the expanded spec's,
- * and to those build_env() makes, so a thousand processes do not each
- * carry a copy of the whole environment.
+ * The environment of a process under construction: a NULL-terminated
+ * array of pointers, and an open-addressing hash of its keys so that
+ * setting a variable is O(1) and 100,000 `environment` entries cost
+ * linear time.  The array holds pointers only: to environ's strings
+ * (mwsupd never changes its environment), to the expanded spec's, and to
+ * those build_env() makes, so a thousand processes do not each carry a
+ * copy of the whole environment.
  */
+struct env_builder {
+	char	**v;		/* the entries, then NULL */
+	size_t	  n, cap;	/* CAP: room for every entry planned */
+	size_t	 *hash;		/* index + 1 into V, 0 empty */
+	size_t	  mask;		/* hash size - 1 (a power of two) */
+};
+
+static size_t
+env_key_hash(const char *kv, size_t klen)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;	/* FNV-1a */
+
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ (unsigned char)kv[i]) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+/* Room for up to MAX entries. */
 static void
-env_put(char ***envp, size_t *n, char *kv)
+env_begin(struct env_builder *b, size_t max)
+{
+	size_t size = 16;
+
+	while (size < 2 * max)
+		size *= 2;
+	b->v = xcalloc(max + 1, sizeof(*b->v));
+	b->n = 0;
+	b->cap = max;
+	b->hash = xcalloc(size, sizeof(*b->hash));
+	b->mask = size - 1;
+}
+
+/* Set KV ("KEY=VALUE"), replacing an entry with the same KEY in place. */
+static void
+env_put(struct env_builder *b, char *kv)
 {
 	size_t klen = strcspn(kv, "=");
+	size_t i = env_key_hash(kv, klen) & b->mask;
 
-	for (size_t i = 0; i < *n; i++)
-		if (strncmp((*envp)[i], kv, klen) == 0 &&
-		    (*envp)[i][klen] == '=') {
-			(*envp)[i] = kv;
+	for (; b->hash[i] != 0; i = (i + 1) & b->mask) {
+		char *old = b->v[b->hash[i] - 1];
+		if (strncmp(old, kv, klen) == 0 && old[klen] == '=') {
+			b->v[b->hash[i] - 1] = kv;
 			return;
 		}
-	*envp = xreallocarray(*envp, *n + 2, sizeof(**envp));
-	(*envp)[(*n)++] = kv;
-	(*envp)[*n] = NULL;
+	}
+	if (b->n == b->cap)		/* cannot happen: MAX was counted */
+		return;
+	b->v[b->n++] = kv;
+	b->hash[i] = b->n;
+}
+
+/* The finished array (NULL-terminated); the hash is freed. */
+static char **
+env_end(struct env_builder *b)
+{
+	free(b->hash);
+	b->hash = NULL;
+	return b->v;
 }
 
 /* A string build_env() makes: kept in *OWN to be freed with the process. */
@@ -462,32 +509,37 @@ static char **
 build_env(const struct proc *p, const struct proc_spec *spec,
     const struct passwd *pw, char ***own)
 {
-	char **envp = xcalloc(1, sizeof(*envp));
-	size_t n = 0, nown = 0;
+	struct env_builder b;
+	size_t max = 4 + 3, nown = 0;
 
+	for (char **e = environ; *e != NULL; e++)
+		max++;
+	for (char **e = spec->environment; e != NULL && *e != NULL; e++)
+		max++;
+	env_begin(&b, max);
 	*own = NULL;
 	for (char **e = environ; *e != NULL; e++)
 		if (strchr(*e, '=') != NULL)
-			env_put(&envp, &n, *e);
+			env_put(&b, *e);
 	if (pw != NULL) {
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("HOME=%s", pw->pw_dir)));
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("USER=%s", pw->pw_name)));
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("LOGNAME=%s", pw->pw_name)));
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("SHELL=%s", pw->pw_shell)));
 	}
 	for (char **e = spec->environment; e != NULL && *e != NULL; e++)
-		env_put(&envp, &n, *e);
-	env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, *e);
+	env_put(&b, env_own(own, &nown,
 	    xasprintf("MWSUP_PROGRAM=%s", p->program->conf->name)));
-	env_put(&envp, &n, env_own(own, &nown,
+	env_put(&b, env_own(own, &nown,
 	    xasprintf("MWSUP_PROCESS_NUM=%d", p->num)));
-	env_put(&envp, &n, env_own(own, &nown,
+	env_put(&b, env_own(own, &nown,
 	    xasprintf("MWSUP_PROCESS_NAME=%s", p->name)));
-	return envp;
+	return env_end(&b);
 }
 
 static const char *
