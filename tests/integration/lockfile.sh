@@ -61,10 +61,10 @@ check "mwsupd exits on SIGTERM" stop_mwsupd 10
 
 # ======================================================================
 section "2. two programs with one lockfile never run together"
-# Each process logs "begin PROGRAM PID" and "end PROGRAM PID" around half
-# a second of work; both programs start at once and contend for db.lock.
+# Each process logs "begin PROGRAM PID" and "end PROGRAM PID" around
+# two seconds of work; both programs start at once and contend for db.lock.
 job() {
-	printf '%s\n' "/bin/sh -c 'echo begin $1 \$\$ >>$T/jobs.log; sleep 0.5; echo end $1 \$\$ >>$T/jobs.log'"
+	printf '%s\n' "/bin/sh -c 'echo begin $1 \$\$ >>$T/jobs.log; sleep 2; echo end $1 \$\$ >>$T/jobs.log'"
 }
 write_conf <<EOF
 program backup {
@@ -105,7 +105,7 @@ expect_match "a LOCKED process names the lockfile and its holder" \
 all_exited() {
 	[ "$(ctl status 2>/dev/null | grep -c ' EXITED ')" -eq 4 ]
 }
-check "all four processes ran and EXITED" retry 10 all_exited
+check "all four processes ran and EXITED" retry 15 all_exited
 check "flock(1) can take the lock once they are done" retry 2 eval '! lock_held'
 # Replay the log: a begin of one program while the other has a process
 # between begin and end is an overlap.
