@@ -7,9 +7,17 @@
  * pipe, so the parent learns synchronously whether exec worked and why not.
  *
  * Signals go to pids we have not reaped yet: a pid cannot be recycled
- * before its parent reaps it, and proc_reap() is the only place that reaps
- * and it forgets the pid in the same step, so a recycled pid is never
- * signalled — without spending a pidfd per process.
+ * before its parent reaps it, and the reaper (reap.c) is the only place
+ * that reaps and it forgets the pid in the same step, so a recycled pid is
+ * never signalled — without spending a pidfd per process.
+ *
+ * Output: each spawn gets fresh pipes.  When the process is reaped, what
+ * it wrote is read first; a pipe that another writer still holds (a helper
+ * left behind with killmode = process, a group not killed yet) lingers:
+ * it is read until end of file, its lines still tagged with the pid of the
+ * process it belonged to and still shown by `tail` of that process, within
+ * a bound (LINGER_MAX), so the helper neither loses its lines nor dies of
+ * SIGPIPE.
  */
 #include "config.h"
 
@@ -20,6 +28,7 @@
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,23 +42,31 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "lockfile.h"
 #include "log.h"
 #include "loop.h"
 #include "proc.h"
+#include "reap.h"
 #include "xalloc.h"
 
 extern char **environ;
 
-#define PID_BUCKETS	8192
 #define READ_CHUNK	65536
 #define DRAIN_MAX	(1024 * 1024)	/* bytes read from a pipe at reap */
+/* Pipes read after their process was reaped, at most: the oldest is
+   closed beyond that (each is a descriptor of the budget). */
+#define LINGER_MAX	256
 
 struct proc_io;
+struct linger;
 
 struct output {
 	struct io	 io;
-	struct proc_io	*pio;
+	struct proc_io	*pio;		/* NULL: its process is gone */
+	pid_t		 pid;		/* of the process it belongs to */
+	char		*ident;		/* syslog tag once PIO is NULL */
+	struct linger	*linger;	/* set when it outlived its process */
 	enum output_stream stream;
 	char		*partial;	/* OUTPUT_LINE_MAX bytes, on demand */
 	size_t		 plen;
@@ -57,9 +74,18 @@ struct output {
 	struct output	*next_paused;
 };
 
+/* A pipe still read after its process was reaped. */
+struct linger {
+	struct output	 out;
+	struct linger	*next, *prev;	/* oldest first */
+};
+
 struct proc_io {
 	struct proc	*proc;
 	pid_t		 pid;		/* of the output being read */
+	struct reap_child child;	/* in the reaper while alive */
+	int		 guard_slot;	/* in the guard's table, or -1 */
+	size_t		 nlinger;	/* its pipes that linger */
 	struct output	 out[2];
 	char		*ring;		/* OUTPUT_RING_MAX bytes, on demand */
 	size_t		 ringlen;
@@ -83,15 +109,18 @@ enum child_stage {
 	STAGE_CHDIR, STAGE_EXEC, STAGE_PARENT,
 };
 
-static struct proc	*pid_hash[PID_BUCKETS];
 static int		 devnull = -1;
 static output_hook	 out_hook;
 static int		(*fd_pressure)(void);
 static char		 readbuf[READ_CHUNK];
 static const unsigned long zero_sigaction[8];
 static struct output	*paused;	/* outputs waiting for syslog */
+static struct linger	*lingers, *lingers_last;
+static size_t		 nlingers;
 
 static void	output_close(struct output *o);
+static void	linger_free(struct linger *l);
+static void	proc_exited(struct reap_child *c, int status);
 
 static struct rlimit	child_nofile;	/* what children get back */
 
@@ -110,7 +139,10 @@ proc_layer_init(void)
 		}
 	}
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	return devnull == -1 ? -1 : 0;
+	if (devnull == -1)
+		return -1;
+	/* Before any program is spawned: the no-orphan guarantee. */
+	return guard_start();
 }
 
 size_t
@@ -133,47 +165,6 @@ void
 proc_set_fd_pressure_hook(int (*hook)(void))
 {
 	fd_pressure = hook;
-}
-
-/* ------------------------------------------------------------ pid hash */
-
-static size_t
-pid_bucket(pid_t pid)
-{
-	return (size_t)pid % PID_BUCKETS;
-}
-
-static void
-pid_insert(struct proc *p)
-{
-	size_t b = pid_bucket(p->pid);
-
-	p->hash_next = pid_hash[b];
-	pid_hash[b] = p;
-}
-
-static void
-pid_remove(struct proc *p)
-{
-	struct proc **pp;
-
-	for (pp = &pid_hash[pid_bucket(p->pid)]; *pp != NULL;
-	    pp = &(*pp)->hash_next)
-		if (*pp == p) {
-			*pp = p->hash_next;
-			p->hash_next = NULL;
-			return;
-		}
-}
-
-static struct proc *
-proc_by_pid(pid_t pid)
-{
-	for (struct proc *p = pid_hash[pid_bucket(pid)]; p != NULL;
-	    p = p->hash_next)
-		if (p->pid == pid)
-			return p;
-	return NULL;
 }
 
 /* -------------------------------------------------------------- output */
@@ -239,7 +230,7 @@ static void
 deliver(struct output *o, const char *line, size_t len)
 {
 	struct proc_io *pio = o->pio;
-	struct proc *p = pio->proc;
+	struct proc *p = pio != NULL ? pio->proc : NULL;
 	char clean[OUTPUT_LINE_MAX];
 
 	/* NUL bytes would cut a syslog line and cannot cross the control
@@ -250,8 +241,11 @@ deliver(struct output *o, const char *line, size_t len)
 		line = clean;
 	}
 
-	log_child_line(p->program->conf->syslog_ident, pio->pid,
-	    o->stream == STREAM_STDOUT ? LOG_INFO : LOG_ERR, line, len);
+	log_child_line(p != NULL ? p->program->conf->syslog_ident : o->ident,
+	    o->pid, o->stream == STREAM_STDOUT ? LOG_INFO : LOG_ERR, line,
+	    len);
+	if (p == NULL)
+		return;
 	ring_add(pio, o->stream, line, len);
 	if (out_hook != NULL)
 		out_hook(p, line, len, o->stream);
@@ -341,7 +335,10 @@ output_ready(int fd, uint32_t events, void *arg)
 	/* One chunk per wake-up keeps a flooding child from starving the
 	   others; epoll is level-triggered and brings us back. */
 	if (output_read(o, 1) == 1) {
-		output_close(o);
+		if (o->linger != NULL)
+			linger_free(o->linger);
+		else
+			output_close(o);
 		return;
 	}
 	/* Syslog is behind: let the child wait on its pipe rather than
@@ -397,12 +394,116 @@ output_close(struct output *o)
 }
 
 static int
-output_open(struct output *o, int fd)
+output_open(struct output *o, int fd, pid_t pid)
 {
+	o->pid = pid;
 	if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1 ||
 	    loop_add(&o->io, fd, EPOLLIN, output_ready, o) == -1)
 		return -1;
 	return 0;
+}
+
+/* ------------------------------------------------------------ lingering */
+
+static void
+linger_free(struct linger *l)
+{
+	output_close(&l->out);
+	if (l->out.pio != NULL)
+		l->out.pio->nlinger--;
+	free(l->out.ident);
+	if (l->prev != NULL)
+		l->prev->next = l->next;
+	else
+		lingers = l->next;
+	if (l->next != NULL)
+		l->next->prev = l->prev;
+	else
+		lingers_last = l->prev;
+	nlingers--;
+	/* Its event may still be pending in this turn of the loop. */
+	loop_defer_free(free, l);
+}
+
+/* Drop the oldest lingering pipes, at most N.  Returns how many
+   descriptors it freed.  Says so at most once a second. */
+static int
+linger_shed(size_t n)
+{
+	static uint64_t last_warn;
+	static unsigned long unsaid;
+	int freed = 0;
+
+	while (lingers != NULL && (size_t)freed < n) {
+		linger_free(lingers);
+		freed++;
+	}
+	unsaid += (unsigned long)freed;
+	if (unsaid > 0 && now_ms() - last_warn >= 1000) {
+		log_warnx("stopped reading %lu output pipe%s that outlived "
+		    "their process (at most %d are read, and descriptors ran "
+		    "short)", unsaid, unsaid > 1 ? "s" : "", LINGER_MAX);
+		last_warn = now_ms();
+		unsaid = 0;
+	}
+	return freed;
+}
+
+/*
+ * O's process was reaped but someone still holds the pipe: keep reading
+ * it until end of file, from a struct of its own so that the process's
+ * next spawn gets fresh pipes.
+ */
+static void
+linger_start(struct output *o)
+{
+	struct linger *l;
+	int fd = o->io.fd;
+
+	if (nlingers >= LINGER_MAX)
+		(void)linger_shed(nlingers - LINGER_MAX + 1);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		output_close(o);
+		return;
+	}
+	/* The same pipe, watched through its new owner. */
+	unpause(o);
+	loop_del(&o->io);
+	l->out = *o;
+	l->out.linger = l;
+	l->out.next_paused = NULL;
+	o->io.fd = -1;
+	o->partial = NULL;
+	o->plen = 0;
+	if (loop_add(&l->out.io, fd, EPOLLIN, output_ready, &l->out) == -1) {
+		l->out.io.fd = fd;
+		output_close(&l->out);
+		free(l);
+		return;
+	}
+	l->prev = lingers_last;
+	if (lingers_last != NULL)
+		lingers_last->next = l;
+	else
+		lingers = l;
+	lingers_last = l;
+	nlingers++;
+	l->out.pio->nlinger++;
+}
+
+/* P is being freed: its lingering pipes go on to syslog alone. */
+static void
+linger_orphan(struct proc_io *pio)
+{
+	const char *ident = pio->proc->program->conf->syslog_ident;
+
+	for (struct linger *l = lingers; l != NULL && pio->nlinger > 0;
+	    l = l->next)
+		if (l->out.pio == pio) {
+			l->out.ident = xstrdup(ident);
+			l->out.pio = NULL;
+			pio->nlinger--;
+		}
 }
 
 /* --------------------------------------------------------- preparation */
@@ -416,6 +517,10 @@ pio_get(struct proc *p)
 		return pio;
 	pio = xcalloc(1, sizeof(*pio));
 	pio->proc = p;
+	pio->child.exited = proc_exited;
+	if ((pio->guard_slot = guard_slot_take()) == -1)
+		log_warnx("%s: the guard's table is full: this process may "
+		    "outlive a killed mwsupd", p->name);
 	for (int i = 0; i < 2; i++) {
 		pio->out[i].io.fd = -1;
 		pio->out[i].pio = pio;
@@ -426,26 +531,73 @@ pio_get(struct proc *p)
 }
 
 /*
- * Set KEY=VALUE in the NULL-terminated *ENVP of *N entries, replacing an
- * entry with the same KEY.  The array holds pointers only: to environ's
- * strings (mwsupd never changes its environment), to the expanded spec's,
- * and to those build_env() makes, so a thousand processes do not each
- * carry a copy of the whole environment.
+ * The environment of a process under construction: a NULL-terminated
+ * array of pointers, and an open-addressing hash of its keys so that
+ * setting a variable is O(1) and 100,000 `environment` entries cost
+ * linear time.  The array holds pointers only: to environ's strings
+ * (mwsupd never changes its environment), to the expanded spec's, and to
+ * those build_env() makes, so a thousand processes do not each carry a
+ * copy of the whole environment.
  */
+struct env_builder {
+	char	**v;		/* the entries, then NULL */
+	size_t	  n, cap;	/* CAP: room for every entry planned */
+	size_t	 *hash;		/* index + 1 into V, 0 empty */
+	size_t	  mask;		/* hash size - 1 (a power of two) */
+};
+
+static size_t
+env_key_hash(const char *kv, size_t klen)
+{
+	size_t h = 14695981039346656037ULL & SIZE_MAX;	/* FNV-1a */
+
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ (unsigned char)kv[i]) * (1099511628211ULL & SIZE_MAX);
+	return h;
+}
+
+/* Room for up to MAX entries. */
 static void
-env_put(char ***envp, size_t *n, char *kv)
+env_begin(struct env_builder *b, size_t max)
+{
+	size_t size = 16;
+
+	while (size < 2 * max)
+		size *= 2;
+	b->v = xcalloc(max + 1, sizeof(*b->v));
+	b->n = 0;
+	b->cap = max;
+	b->hash = xcalloc(size, sizeof(*b->hash));
+	b->mask = size - 1;
+}
+
+/* Set KV ("KEY=VALUE"), replacing an entry with the same KEY in place. */
+static void
+env_put(struct env_builder *b, char *kv)
 {
 	size_t klen = strcspn(kv, "=");
+	size_t i = env_key_hash(kv, klen) & b->mask;
 
-	for (size_t i = 0; i < *n; i++)
-		if (strncmp((*envp)[i], kv, klen) == 0 &&
-		    (*envp)[i][klen] == '=') {
-			(*envp)[i] = kv;
+	for (; b->hash[i] != 0; i = (i + 1) & b->mask) {
+		char *old = b->v[b->hash[i] - 1];
+		if (strncmp(old, kv, klen) == 0 && old[klen] == '=') {
+			b->v[b->hash[i] - 1] = kv;
 			return;
 		}
-	*envp = xreallocarray(*envp, *n + 2, sizeof(**envp));
-	(*envp)[(*n)++] = kv;
-	(*envp)[*n] = NULL;
+	}
+	if (b->n == b->cap)		/* cannot happen: MAX was counted */
+		return;
+	b->v[b->n++] = kv;
+	b->hash[i] = b->n;
+}
+
+/* The finished array (NULL-terminated); the hash is freed. */
+static char **
+env_end(struct env_builder *b)
+{
+	free(b->hash);
+	b->hash = NULL;
+	return b->v;
 }
 
 /* A string build_env() makes: kept in *OWN to be freed with the process. */
@@ -462,32 +614,37 @@ static char **
 build_env(const struct proc *p, const struct proc_spec *spec,
     const struct passwd *pw, char ***own)
 {
-	char **envp = xcalloc(1, sizeof(*envp));
-	size_t n = 0, nown = 0;
+	struct env_builder b;
+	size_t max = 4 + 3, nown = 0;
 
+	for (char **e = environ; *e != NULL; e++)
+		max++;
+	for (char **e = spec->environment; e != NULL && *e != NULL; e++)
+		max++;
+	env_begin(&b, max);
 	*own = NULL;
 	for (char **e = environ; *e != NULL; e++)
 		if (strchr(*e, '=') != NULL)
-			env_put(&envp, &n, *e);
+			env_put(&b, *e);
 	if (pw != NULL) {
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("HOME=%s", pw->pw_dir)));
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("USER=%s", pw->pw_name)));
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("LOGNAME=%s", pw->pw_name)));
-		env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, env_own(own, &nown,
 		    xasprintf("SHELL=%s", pw->pw_shell)));
 	}
 	for (char **e = spec->environment; e != NULL && *e != NULL; e++)
-		env_put(&envp, &n, *e);
-	env_put(&envp, &n, env_own(own, &nown,
+		env_put(&b, *e);
+	env_put(&b, env_own(own, &nown,
 	    xasprintf("MWSUP_PROGRAM=%s", p->program->conf->name)));
-	env_put(&envp, &n, env_own(own, &nown,
+	env_put(&b, env_own(own, &nown,
 	    xasprintf("MWSUP_PROCESS_NUM=%d", p->num)));
-	env_put(&envp, &n, env_own(own, &nown,
+	env_put(&b, env_own(own, &nown,
 	    xasprintf("MWSUP_PROCESS_NAME=%s", p->name)));
-	return envp;
+	return env_end(&b);
 }
 
 static const char *
@@ -557,6 +714,10 @@ child(struct proc_io *pio, const struct passwd *pw, gid_t *groups,
 	sigset_t none;
 
 	(void)setpgid(0, 0);
+	/* Listed for the guard before anything can change our credentials;
+	   the parent-death signal covers the moments until exec. */
+	guard_slot_set(pio->guard_slot, (pid_t)syscall(SYS_getpid),
+	    pio->proc->program->conf->killmode == KILLMODE_GROUP);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (int sig = 1; sig < NSIG; sig++)
@@ -694,6 +855,20 @@ spawn_child(struct child_args *a)
 #endif
 }
 
+/*
+ * Out of descriptors: the pipes of processes already gone go first, then
+ * idle clients (the hook).  Returns how many descriptors were freed.
+ */
+static int
+fd_relieve(void)
+{
+	int n = linger_shed(6);
+
+	if (n < 6 && fd_pressure != NULL)
+		n += fd_pressure();
+	return n;
+}
+
 /* The three pipes of a spawn; on failure none is left open. */
 static int
 make_pipes(int outp[2], int errp[2], int repp[2])
@@ -807,8 +982,7 @@ spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 	*permanent = false;
 	if (make_pipes(outp, errp, repp) == -1 &&
 	    (errno != EMFILE && errno != ENFILE ? true :
-	    (fd_pressure == NULL || fd_pressure() == 0 ||
-	    make_pipes(outp, errp, repp) == -1))) {
+	    (fd_relieve() == 0 || make_pipes(outp, errp, repp) == -1))) {
 		snprintf(reason, len, "cannot create pipes: %s",
 		    strerror(errno));
 		goto fail;
@@ -838,6 +1012,7 @@ spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 		/* It failed before exec and is exiting: collect it now. */
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 			;
+		guard_slot_clear(pio->guard_slot);
 		report_reason(p, pio, &rep, reason, len);
 		*permanent = !transient(rep.err);
 		goto fail;
@@ -846,16 +1021,17 @@ spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 	groups = NULL;
 
 	pio->pid = pid;
-	if (output_open(&pio->out[0], outp[0]) == -1) {
+	if (output_open(&pio->out[0], outp[0], pid) == -1) {
 		log_warn("%s: cannot watch stdout", p->name);
 		close(outp[0]);
 	}
-	if (output_open(&pio->out[1], errp[0]) == -1) {
+	if (output_open(&pio->out[1], errp[0], pid) == -1) {
 		log_warn("%s: cannot watch stderr", p->name);
 		close(errp[0]);
 	}
 	p->pid = pid;
-	pid_insert(p);
+	pio->child.pid = pid;
+	reap_watch(&pio->child);
 	log_spawn(p, pid, pio->spec.argv);
 	return 0;
 
@@ -884,62 +1060,33 @@ send_signal(struct proc *p, int sig, bool group)
 		    group ? "process group" : "pid", (long)p->pid);
 }
 
-/*
- * Reap at most REAP_BATCH children per call.  Their restarts happen right
- * here, and a restarted child may die before the next waitpid(): without
- * a bound, a fast enough crash loop would keep mwsupd in this loop
- * forever, deaf to signals and clients.  When the batch is full, the rest
- * is reaped from a timer due at once, after the loop has polled.
- */
-#define REAP_BATCH	16
-
-static struct timer	reap_timer;
-static bool		reap_timer_ready;
-
-static void
-reap_more(struct timer *t, void *arg)
-{
-	(void)t;
-	(void)arg;
-	proc_reap();
-}
-
 void
 proc_reap(void)
 {
-	struct proc *p;
-	int status, n = 0;
-	pid_t pid;
+	reap_children();
+}
 
-	for (;;) {
-		if (n++ == REAP_BATCH) {
-			if (!reap_timer_ready) {
-				timer_init(&reap_timer, reap_more, NULL);
-				reap_timer_ready = true;
-			}
-			(void)timer_set(&reap_timer, now_ms());
-			break;
-		}
-		pid = waitpid(-1, &status, WNOHANG);
-		if (pid == -1 && errno == EINTR)
+/* The reaper found P's process dead. */
+static void
+proc_exited(struct reap_child *c, int status)
+{
+	struct proc_io *pio = (struct proc_io *)(void *)((char *)c -
+	    offsetof(struct proc_io, child));
+	struct proc *p = pio->proc;
+
+	guard_slot_clear(pio->guard_slot);
+	/* Every line it wrote before dying is logged first; a pipe someone
+	   else still writes to is read on until they are gone too. */
+	for (int i = 0; i < 2; i++) {
+		struct output *o = &pio->out[i];
+		if (o->io.fd == -1)
 			continue;
-		if (pid <= 0)
-			break;
-		if ((p = proc_by_pid(pid)) == NULL) {
-			log_debug("reaped orphan pid %ld", (long)pid);
-			continue;
-		}
-		pid_remove(p);
-		/* Every line it wrote before dying is logged first. */
-		for (int i = 0; i < 2; i++) {
-			struct output *o = &p->io->out[i];
-			if (o->io.fd != -1) {
-				(void)output_read(o, DRAIN_MAX);
-				output_close(o);
-			}
-		}
-		sup_exited(p, status);
+		if (output_read(o, DRAIN_MAX) == 1)
+			output_close(o);
+		else
+			linger_start(o);
 	}
+	sup_exited(p, status);
 }
 
 /* ---------------------------------------------------------- lockfiles */
@@ -956,7 +1103,8 @@ lock(struct proc *p, char *reason, size_t len)
 		return 1;
 	if (prepare(p, pio, reason, len) == -1)
 		return -1;
-	pio->lock = lockfile_take(pio->spec.lockfile, &busy, reason, len);
+	pio->lock = lockfile_take(pio->spec.lockfile, p->program->conf->name,
+	    &busy, reason, len);
 	if (pio->lock == NULL)
 		return busy ? 0 : -1;
 	p->lock_held = true;
@@ -973,16 +1121,44 @@ unlock(struct proc *p)
 	p->lock_held = false;
 }
 
+/* A process freed while still alive: when it is reaped at last, its
+   guard slot is cleared and given back. */
+struct adopted {
+	struct reap_child	 child;
+	int			 guard_slot;
+};
+
+static void
+adopted_exited(struct reap_child *c, int status)
+{
+	struct adopted *a = (struct adopted *)(void *)c;
+
+	(void)status;
+	guard_slot_give(a->guard_slot);
+	free(a);
+}
+
 static void
 release(struct proc *p)
 {
 	struct proc_io *pio = p->io;
 
-	if (p->pid > 0)
-		pid_remove(p);
 	unlock(p);
 	if (pio == NULL)
 		return;
+	if (p->pid > 0) {
+		/* Freed alive: the guard keeps its slot until it is reaped,
+		   so it still dies with mwsupd. */
+		struct adopted *a = xcalloc(1, sizeof(*a));
+		reap_forget(&pio->child);
+		a->child.pid = p->pid;
+		a->child.exited = adopted_exited;
+		a->guard_slot = pio->guard_slot;
+		reap_watch(&a->child);
+	} else
+		guard_slot_give(pio->guard_slot);
+	if (pio->nlinger > 0)
+		linger_orphan(pio);
 	for (int i = 0; i < 2; i++)
 		output_close(&pio->out[i]);
 	free(pio->ring);

@@ -19,7 +19,11 @@ enum output_stream { STREAM_STDOUT = 1, STREAM_STDERR = 2 };
 /* The real struct sup_ops: fork/exec, kill, flock, the monotonic clock. */
 extern const struct sup_ops	proc_ops;
 
-/* Prepare the layer (opens /dev/null).  -1 with errno on failure. */
+/*
+ * Prepare the layer: open /dev/null and start the guard process (guard.h).
+ * Call once, after daemonizing and before any program is spawned.  -1
+ * with errno on failure.
+ */
 int	proc_layer_init(void);
 
 /*
@@ -32,7 +36,11 @@ void	proc_set_fd_pressure_hook(int (*hook)(void));
 /* mwsupd's own descriptor limit (raised to the hard limit at init). */
 size_t	proc_fd_limit(void);
 
-/* Reap every exited child: ours go to sup_exited(), orphans are dropped. */
+/*
+ * Reap exited children (a bounded batch, see reap.h): each goes to its
+ * owner (a process to sup_exited(), the guard to its restart), orphans
+ * are dropped.
+ */
 void	proc_reap(void);
 
 /* Called for every line of output (control: tail -f followers). */

@@ -82,7 +82,7 @@ program hundred {
 EOF
 fresh
 check "100 processes RUNNING" retry 10 count_is hundred RUNNING 100
-kids=$(live_children_of "$MWSUPD_PID" | xargs)
+kids=$(supervised_children_of "$MWSUPD_PID" | xargs)
 set -- $kids
 expect_eq "live children of mwsupd" 100 "$#"
 {
@@ -230,7 +230,7 @@ EOF
 		else
 			fail "w7:0 was not restarted within 5 s while clients held every descriptor"
 		fi
-		nl=$(live_children_of "$MWSUPD_PID" | wc -l)
+		nl=$(supervised_children_of "$MWSUPD_PID" | wc -l)
 		check "mwsupd still supervises (live children: $nl)" test "$nl" -ge 19
 		check "mwsupd is alive" pid_alive "$MWSUPD_PID"
 	else
@@ -423,14 +423,14 @@ program mass {
 EOF
 fresh
 check "500 processes RUNNING" retry 20 count_is mass RUNNING 500
-old=$(live_children_of "$MWSUPD_PID" | sort -n | xargs)
+old=$(supervised_children_of "$MWSUPD_PID" | sort -n | xargs)
 set -- $old
 expect_eq "live children of mwsupd" 500 "$#"
 t0=$(now_ms)
 kill -KILL $old		# one kill(1): 500 kill(2) calls back to back
 all_new() {
 	local now
-	now=$(live_children_of "$MWSUPD_PID" | sort -n | xargs)
+	now=$(supervised_children_of "$MWSUPD_PID" | sort -n | xargs)
 	set -- $now
 	[ "$#" -eq 500 ] && [ -z "$(comm -12 <(printf '%s\n' $old) \
 	    <(printf '%s\n' $now))" ]
@@ -438,7 +438,7 @@ all_new() {
 if retry 20 all_new; then
 	ok "500 new processes replaced the crashed ones in $(ms_fmt $(($(now_ms) - t0)))"
 else
-	fail "after 20 s mwsupd has $(live_children_of "$MWSUPD_PID" | wc -l) live children"
+	fail "after 20 s mwsupd has $(supervised_children_of "$MWSUPD_PID" | wc -l) live children"
 fi
 check "status shows 500 RUNNING" retry 10 count_is mass RUNNING 500
 expect_eq "zombies of mwsupd" 0 "$(zombies_of "$MWSUPD_PID")"
@@ -447,7 +447,7 @@ for n in 0 99 250 499; do
 	[ "$(restarts "mass:$n")" = 1 ] && r=$((r + 1))
 done
 expect_eq "sampled processes with restarts = 1" 4 "$r"
-kids=$(live_children_of "$MWSUPD_PID" | xargs)
+kids=$(supervised_children_of "$MWSUPD_PID" | xargs)
 t0=$(now_ms)
 check "mwsupd exits on SIGTERM with 500 processes" stop_mwsupd 15
 note "shutdown with 500 processes took $(ms_fmt $(($(now_ms) - t0)))"

@@ -514,3 +514,27 @@ finish() {
 	[ "$PASS" -eq 0 ] && hard_error "no check ran"
 	exit 0
 }
+
+# --------------------------------------------------------------- guard
+
+# is_guard PID: PID is mwsupd's guard process (named mwsupd-guard).
+is_guard() {
+	local comm
+	{ read -r comm <"/proc/$1/comm"; } 2>/dev/null && [ "$comm" = mwsupd-guard ]
+}
+# guard_of PID: the pid of mwsupd PID's guard process, or nothing.
+guard_of() {
+	local p
+	for p in $(live_children_of "$1"); do
+		is_guard "$p" && { echo "$p"; return 0; }
+	done
+	return 1
+}
+# supervised_children_of PID: live children of mwsupd PID but its guard,
+# i.e. the processes it supervises, one per line.
+supervised_children_of() {
+	local p
+	for p in $(live_children_of "$1"); do
+		is_guard "$p" || echo "$p"
+	done
+}

@@ -194,4 +194,40 @@ EOF
 	check "mwsupd exits on SIGTERM" stop_mwsupd 10
 fi
 
+# ----------------------------------------------------------------------
+section "a huge environment is built in linear time"
+# 100,000 variables in mwsupd's own environment: setting each one in the
+# child's environment used to scan every entry before it (seconds);
+# linear, the spawn takes milliseconds.  mwsupd logs to its stderr here,
+# for the milliseconds in the timestamps.
+write_conf <<EOF
+log_target = "stderr"
+program bigenv {
+    command = "printenv E99999 E0"
+    startsecs = 0
+    autorestart = false
+}
+EOF
+mark_logs
+(
+	cd "$T" || exit 99
+	exec env MWSUP_TESTDIR="$T" "$H/bigenv" 100000 "$MWSUPD" -n -c "$CONF"
+) </dev/null >>"$DLOG" 2>&1 &
+MWSUPD_PID=$!
+ALL_MWSUPD_PIDS+=("$MWSUPD_PID")
+if retry 20 in_dlog 'bigenv\[[0-9]+\]: 0$'; then
+	ok "the process got all 100,000 variables"
+	# From mwsupd's start-up line to the spawn, by mwsupd's own clock.
+	spawn_ms=$(dlog_new | awk '
+		function ms(t) { split(t, a, /[T:.]/); return ((a[2] * 60 + a[3]) * 60 + a[4]) * 1000 + a[5] }
+		/starting with/ { s = ms($1) }
+		/bigenv:0: spawned pid/ { print ms($1) - s; exit }')
+	check "spawned within 3 s of mwsupd's start (took ${spawn_ms:-?} ms)" \
+	    test "${spawn_ms:-99999}" -lt 3000
+else
+	fail "bigenv:0 did not report its environment within 20 s"
+fi
+retry 10 ready || fail "mwsupd did not answer"
+check "mwsupd exits on SIGTERM" stop_mwsupd 10
+
 finish

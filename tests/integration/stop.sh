@@ -282,7 +282,7 @@ start_mwsupd
 retry 5 count_is many RUNNING 3
 wait_state deaf:0 RUNNING 5
 wait_state leader:0 RUNNING 5
-children=$(live_children_of "$MWSUPD_PID" | xargs)
+children=$(supervised_children_of "$MWSUPD_PID" | xargs)
 set -- $children
 expect_eq "number of mwsupd's children" 5 $#
 {
