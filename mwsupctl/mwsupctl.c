@@ -472,7 +472,8 @@ parse_tail(int argc, char **argv, struct proto_out *req,
 		    "that has one), not all");
 	proto_add(req, "name", name);
 	inv->nnames = 1;
-	inv->lines = lines;
+	/* Never more than mwsupd sends (at most 16 KiB of lines anyway). */
+	inv->lines = lines > TAIL_LINES_ALL ? TAIL_LINES_ALL : lines;
 	/*
 	 * mwsupd keeps both streams in one ring: to show the last LINES of
 	 * one of them, ask for all it keeps and keep the last LINES of that
