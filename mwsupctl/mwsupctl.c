@@ -33,6 +33,7 @@
 
 #define TAIL_LINES_DEFAULT	10
 #define TAIL_LINES_MAX		1000000
+#define TAIL_LINES_ALL		100000	/* the most mwsupd sends: all it keeps */
 #define NAME_COLUMN_MIN		20
 #define STATE_COLUMN		10
 
@@ -59,11 +60,21 @@ struct reply {
 struct invocation {
 	int		 json;
 	int		 follow;	/* tail -f */
+	const char	*stream;	/* tail: "stdout", "stderr" or NULL */
+	long		 lines;		/* tail -n */
 	size_t		 nnames;	/* NAME arguments given */
+};
+
+/* Where the socket came from, for the message when it cannot be reached. */
+struct socket_origin {
+	const char	*path;		/* the socket */
+	const char	*conf;		/* the configuration read, or NULL */
+	int		 given;		/* -s */
 };
 
 struct command {
 	const char	*name;
+	const char	*request;	/* mwsupd's command, if not NAME */
 	/* Check ARGC/ARGV (ARGV[0] is the command) and fill REQ; 0 or -1. */
 	int		(*parse)(int, char **, struct proto_out *,
 			    struct invocation *);
@@ -103,11 +114,13 @@ usage(FILE *fp)
 	    "  restart NAME...            stop, then start\n"
 	    "  signal SIG NAME...         send SIG (HUP, SIGHUP, 1) to processes\n"
 	    "  pid [NAME...]              mwsupd's pid, or the processes' pids\n"
-	    "  tail [-n LINES] [-f] NAME  recent output of one process\n"
+	    "  tail [-n LINES] [-f] NAME [stdout|stderr]\n"
+	    "                             recent output of one process\n"
+	    "  avail                      configured programs and their processes\n"
 	    "  reload                     re-read the configuration and apply it\n"
 	    "  shutdown                   stop everything, wait until mwsupd exits\n"
 	    "  version                    versions of mwsupctl and mwsupd\n"
-	    "NAME is all, PROGRAM or PROGRAM:N.\n",
+	    "NAME is all, PROGRAM (or PROGRAM:* or PROGRAM:) or PROGRAM:N.\n",
 	    DEFAULT_CONF, DEFAULT_SOCKET);
 }
 
@@ -324,6 +337,21 @@ strip_json_flag(int *argc, char **argv, struct invocation *inv)
 	argv[j] = NULL;
 }
 
+/*
+ * supervisorctl's spellings of a whole program, PROGRAM:* and PROGRAM:,
+ * become PROGRAM (in place: NAME is an argv string).
+ */
+static void
+name_normalise(char *name)
+{
+	size_t len = strlen(name);
+
+	if (len >= 2 && strcmp(name + len - 2, ":*") == 0)
+		name[len - 2] = '\0';
+	else if (len >= 1 && name[len - 1] == ':')
+		name[len - 1] = '\0';
+}
+
 static int
 add_names(int argc, char **argv, int first, struct proto_out *req,
     struct invocation *inv)
@@ -331,6 +359,7 @@ add_names(int argc, char **argv, int first, struct proto_out *req,
 	for (int i = first; i < argc; i++) {
 		if (argv[i][0] == '-')
 			usage_exit("%s: unknown option %s", argv[0], argv[i]);
+		name_normalise(argv[i]);
 		if (argv[i][0] == '\0')
 			usage_exit("%s: empty process name", argv[0]);
 		proto_add(req, "name", argv[i]);
@@ -423,10 +452,14 @@ parse_tail(int argc, char **argv, struct proto_out *req,
 			lines = parse_lines(a + 8);
 		} else if (opts && a[0] == '-') {
 			usage_exit("tail: unknown option %s", a);
+		} else if (name != NULL && inv->stream == NULL &&
+		    (strcmp(a, "stdout") == 0 || strcmp(a, "stderr") == 0)) {
+			inv->stream = a;
 		} else {
 			if (name != NULL)
 				usage_exit("tail takes exactly one process "
-				    "name");
+				    "name (and stdout or stderr)");
+			name_normalise(argv[i]);
 			if (*a == '\0')
 				usage_exit("tail: empty process name");
 			name = a;
@@ -434,8 +467,20 @@ parse_tail(int argc, char **argv, struct proto_out *req,
 	}
 	if (name == NULL)
 		usage_exit("tail: missing process name");
+	if (strcmp(name, "all") == 0)
+		usage_exit("tail: name one process (PROGRAM:N, or a program "
+		    "that has one), not all");
 	proto_add(req, "name", name);
 	inv->nnames = 1;
+	/* Never more than mwsupd sends (at most 16 KiB of lines anyway). */
+	inv->lines = lines > TAIL_LINES_ALL ? TAIL_LINES_ALL : lines;
+	/*
+	 * mwsupd keeps both streams in one ring: to show the last LINES of
+	 * one of them, ask for all it keeps and keep the last LINES of that
+	 * stream here (with -f, of the lines it sends at once: LINES).
+	 */
+	if (inv->stream != NULL && !inv->follow && lines > 0)
+		lines = TAIL_LINES_ALL;
 	proto_addf(req, "lines", "%ld", lines);
 	if (inv->follow)
 		proto_add(req, "follow", "1");
@@ -747,9 +792,132 @@ show_version(const struct reply *rp, const struct invocation *inv)
 		printf("mwsupd %s\n", v);
 }
 
+/*
+ * `avail`: the configured programs, one line each with how many processes
+ * it has and how many run (from a status reply).
+ */
+static void
+show_avail(const struct reply *rp, const struct invocation *inv)
+{
+	size_t width = NAME_COLUMN_MIN, nprog = 0;
+	int first = 1;
+
+	for (size_t i = 0; i < rp->nrecs; i++) {
+		const char *prog = rec_get(rp->recs[i], "program");
+
+		if (prog != NULL && strlen(prog) > width)
+			width = strlen(prog);
+	}
+	if (inv->json)
+		putchar('[');
+	/* Records come grouped by program. */
+	for (size_t i = 0; i < rp->nrecs; ) {
+		const char *prog = rec_get(rp->recs[i], "program");
+		size_t n = 0, running = 0, j;
+
+		if (prog == NULL) {
+			i++;
+			continue;
+		}
+		for (j = i; j < rp->nrecs; j++) {
+			const char *p = rec_get(rp->recs[j], "program");
+			const char *st = rec_get(rp->recs[j], "state");
+
+			if (p == NULL || strcmp(p, prog) != 0)
+				break;
+			n++;
+			if (st != NULL && strcmp(st, "RUNNING") == 0)
+				running++;
+		}
+		if (inv->json) {
+			fputs(first ? "{" : ",\n {", stdout);
+			json_string(stdout, "program", 7);
+			fputs(": ", stdout);
+			json_value(stdout, prog, 0);
+			printf(", \"processes\": %zu, \"running\": %zu}", n,
+			    running);
+		} else
+			printf("%-*s %zu process%s, %zu running\n", (int)width,
+			    prog, n, n == 1 ? "" : "es", running);
+		first = 0;
+		nprog++;
+		i = j;
+	}
+	if (inv->json)
+		fputs("]\n", stdout);
+	else if (nprog == 0)
+		printf("no programs configured\n");
+}
+
 /* ---------------------------------------------------------------- tail */
 
 static int tail_json_first = 1;
+
+/* tail NAME STREAM without -f: the last inv->lines lines of STREAM. */
+static struct {
+	char		**line;
+	size_t		 *len;
+	size_t		  n;		/* lines kept */
+	size_t		  next;		/* where the next one goes */
+} kept;
+
+static void
+tail_print(const char *line, size_t vlen, const char *stream,
+    const struct invocation *inv)
+{
+	if (inv->json) {
+		if (!inv->follow)
+			fputs(tail_json_first ? "[" : ",\n ", stdout);
+		tail_json_first = 0;
+		putchar('{');
+		json_string(stdout, "line", 4);
+		fputs(": ", stdout);
+		json_string(stdout, line, vlen);
+		json_field("stream", stream, 0);
+		putchar('}');
+		if (inv->follow)
+			putchar('\n');
+	} else {
+		fwrite(line, 1, vlen, stdout);
+		putchar('\n');
+	}
+}
+
+static void
+tail_keep(const char *line, size_t vlen, const struct invocation *inv)
+{
+	size_t cap = (size_t)inv->lines;
+
+	if (kept.line == NULL) {
+		kept.line = xmalloc_or_die(cap * sizeof(*kept.line));
+		kept.len = xmalloc_or_die(cap * sizeof(*kept.len));
+	}
+	if (kept.n == cap)
+		free(kept.line[kept.next]);
+	else
+		kept.n++;
+	kept.line[kept.next] = xmalloc_or_die(vlen + 1);
+	memcpy(kept.line[kept.next], line, vlen + 1);
+	kept.len[kept.next] = vlen;
+	kept.next = (kept.next + 1) % cap;
+}
+
+static void
+tail_flush_kept(const struct invocation *inv)
+{
+	size_t cap = (size_t)inv->lines;
+	size_t first = kept.n < cap ? 0 : kept.next;
+
+	for (size_t i = 0; i < kept.n; i++) {
+		size_t k = (first + i) % cap;
+
+		tail_print(kept.line[k], kept.len[k], inv->stream, inv);
+		free(kept.line[k]);
+	}
+	free(kept.line);
+	free(kept.len);
+	memset(&kept, 0, sizeof(kept));
+}
 
 static void
 stream_tail(const struct proto_msg *msg, const struct invocation *inv)
@@ -764,26 +932,27 @@ stream_tail(const struct proto_msg *msg, const struct invocation *inv)
 			vlen = msg->fields[i].vlen;
 			break;
 		}
-	if (inv->json) {
-		if (line == NULL && dropped == NULL)
+	/* `tail NAME stderr`: the daemon sends both; keep one stream. */
+	if (line != NULL && inv->stream != NULL) {
+		if (stream == NULL || strcmp(stream, inv->stream) != 0)
 			return;
+		if (!inv->follow) {
+			if (inv->lines > 0)
+				tail_keep(line, vlen, inv);
+			return;
+		}
+	}
+	if (line != NULL) {
+		tail_print(line, vlen, stream, inv);
+	} else if (dropped != NULL && inv->json) {
 		if (!inv->follow)
 			fputs(tail_json_first ? "[" : ",\n ", stdout);
 		tail_json_first = 0;
 		putchar('{');
-		if (line != NULL) {
-			json_string(stdout, "line", 4);
-			fputs(": ", stdout);
-			json_string(stdout, line, vlen);
-			json_field("stream", stream, 0);
-		} else
-			json_field("dropped", dropped, 1);
+		json_field("dropped", dropped, 1);
 		putchar('}');
 		if (inv->follow)
 			putchar('\n');
-	} else if (line != NULL) {
-		fwrite(line, 1, vlen, stdout);
-		putchar('\n');
 	} else if (dropped != NULL) {
 		fflush(stdout);
 		fprintf(stderr, "mwsupctl: %s lines dropped\n", dropped);
@@ -796,69 +965,141 @@ static void
 show_tail(const struct reply *rp, const struct invocation *inv)
 {
 	(void)rp;		/* the lines were printed as they came */
+	if (inv->stream != NULL && !inv->follow)
+		tail_flush_kept(inv);
 	if (inv->json && !inv->follow)
 		fputs(tail_json_first ? "[]\n" : "]\n", stdout);
 }
 
 static const struct command commands[] = {
-	{ "status",	parse_names_optional,	show_status,	NULL },
-	{ "start",	parse_names_required,	show_results,	NULL },
-	{ "stop",	parse_names_required,	show_results,	NULL },
-	{ "restart",	parse_names_required,	show_results,	NULL },
-	{ "signal",	parse_signal,		show_signal,	NULL },
-	{ "pid",	parse_names_optional,	show_pid,	NULL },
-	{ "tail",	parse_tail,		show_tail,	stream_tail },
-	{ "reload",	parse_no_args,		show_reload,	NULL },
-	{ "shutdown",	parse_no_args,		show_shutdown,	NULL },
-	{ "version",	parse_no_args,		show_version,	NULL },
+	{ "status",   NULL,	parse_names_optional, show_status,	NULL },
+	{ "start",    NULL,	parse_names_required, show_results,	NULL },
+	{ "stop",     NULL,	parse_names_required, show_results,	NULL },
+	{ "restart",  NULL,	parse_names_required, show_results,	NULL },
+	{ "signal",   NULL,	parse_signal,	      show_signal,	NULL },
+	{ "pid",      NULL,	parse_names_optional, show_pid,		NULL },
+	{ "tail",     NULL,	parse_tail,	      show_tail,	stream_tail },
+	{ "avail",    "status",	parse_no_args,	      show_avail,	NULL },
+	{ "reload",   NULL,	parse_no_args,	      show_reload,	NULL },
+	{ "shutdown", NULL,	parse_no_args,	      show_shutdown,	NULL },
+	{ "version",  NULL,	parse_no_args,	      show_version,	NULL },
+};
+
+/*
+ * supervisorctl commands mwsupctl has no use for, and what to type
+ * instead.  A usage error (exit 2): nothing is sent to mwsupd.
+ */
+static const struct {
+	const char	*name;
+	const char	*hint;
+} foreign_commands[] = {
+	{ "reread",	"'mwsupctl reload' re-reads the configuration and "
+			"applies the difference in one step (mwsupd -t only "
+			"checks it)" },
+	{ "update",	"'mwsupctl reload' re-reads the configuration and "
+			"applies the difference: it starts what is new, "
+			"restarts what changed, stops what is gone" },
+	{ "add",	"add the program to the configuration, then "
+			"'mwsupctl reload'" },
+	{ "remove",	"remove the program from the configuration, then "
+			"'mwsupctl reload'" },
+	{ "maintail",	"mwsupd logs to syslog: 'journalctl -t mwsupd' or "
+			"/var/log/syslog (or its stderr with log_target = "
+			"stderr)" },
 };
 
 /* ---------------------------------------------------------------- socket */
 
 /*
- * The socket to use: -s, else `socket` of the -c file (errors: exit 2),
- * else of the default file when it exists and loads, else the built-in
- * default (with a warning when the default file exists but is broken).
+ * The socket that the configuration PATH names (the built-in default if it
+ * names none), or NULL when it cannot be known; every problem found is
+ * appended to WARNINGS as "FILE:LINE: message".
+ *
+ * Until lib/conf.c offers conf_client_socket(), which reads the socket
+ * past errors elsewhere in the file (a typo in an included program file),
+ * any error gives NULL.  Switching to it is this function's body becoming
+ * `return conf_client_socket(path, warnings);`.
  */
-static const char *
-socket_path(const char *sock, const char *conf_path)
+static char *
+conf_socket(const char *path, struct msglist *warnings)
 {
-	struct msglist errs = MSGLIST_INIT;
 	struct conf *conf;
-	const char *path = conf_path ? conf_path : DEFAULT_CONF;
-	static char *found;		/* the path lives until exit */
+	char *sock;
 
-	if (sock != NULL)
-		return sock;
-	if (conf_path == NULL && access(path, R_OK) == -1)
-		return DEFAULT_SOCKET;
 	conf_set_client_mode(true);
-	if ((conf = conf_load(path, &errs)) == NULL) {
-		if (conf_path != NULL) {
-			for (size_t i = 0; i < errs.n; i++)
-				fprintf(stderr, "%s\n", errs.msgs[i]);
-			if (errs.n == 0)
-				fprintf(stderr, "%s: cannot load\n", path);
-			exit(EXIT_USAGE);
-		}
-		fprintf(stderr, "mwsupctl: warning: %s%s: using %s\n",
-		    errs.n ? errs.msgs[0] : path,
-		    errs.n > 1 ? " (and more errors)" : "", DEFAULT_SOCKET);
-		msglist_clear(&errs);
-		return DEFAULT_SOCKET;
-	}
-	msglist_clear(&errs);
-	if (conf->socket == NULL) {
-		conf_free(conf);
-		return DEFAULT_SOCKET;
-	}
-	found = strdup(conf->socket);
+	if ((conf = conf_load(path, warnings)) == NULL)
+		return NULL;
+	sock = strdup(conf->socket != NULL ? conf->socket : DEFAULT_SOCKET);
 	conf_free(conf);
-	if (found == NULL) {
+	if (sock == NULL) {
 		fprintf(stderr, "mwsupctl: out of memory\n");
 		exit(EXIT_FAILED);
 	}
-	return found;
+	return sock;
+}
+
+/*
+ * The socket to use, and where it came from: -s; else the socket of the
+ * -c file (a file whose socket cannot be known: its errors, exit 2); else
+ * of the default file when it exists (when it has errors: a warning, and
+ * the built-in default); else the built-in default.  Problems in a file
+ * whose socket could still be read are warnings.
+ */
+static void
+socket_find(const char *sock, const char *conf_path, struct socket_origin *o)
+{
+	struct msglist warnings = MSGLIST_INIT;
+	const char *path = conf_path != NULL ? conf_path : DEFAULT_CONF;
+	char *found;
+
+	o->path = sock;
+	o->conf = NULL;
+	o->given = sock != NULL;
+	if (sock != NULL)
+		return;
+	o->path = DEFAULT_SOCKET;
+	if (conf_path == NULL && access(path, R_OK) == -1)
+		return;
+	found = conf_socket(path, &warnings);
+	if (found == NULL && conf_path != NULL) {
+		for (size_t i = 0; i < warnings.n; i++)
+			fprintf(stderr, "%s\n", warnings.msgs[i]);
+		if (warnings.n == 0)
+			fprintf(stderr, "%s: cannot load\n", path);
+		exit(EXIT_USAGE);
+	}
+	if (found == NULL) {
+		fprintf(stderr, "mwsupctl: warning: %s%s: using %s\n",
+		    warnings.n ? warnings.msgs[0] : path,
+		    warnings.n > 1 ? " (and more errors)" : "", DEFAULT_SOCKET);
+	} else {
+		for (size_t i = 0; i < warnings.n; i++)
+			fprintf(stderr, "mwsupctl: warning: %s\n",
+			    warnings.msgs[i]);
+		if (warnings.n > 0)
+			fprintf(stderr, "mwsupctl: warning: %s has errors; "
+			    "using the socket it names, %s\n", path, found);
+		o->path = found;	/* lives until exit */
+		o->conf = path;
+	}
+	msglist_clear(&warnings);
+}
+
+/* After "cannot reach mwsupd": which mwsupd was looked for, and how to
+   name another. */
+static void
+unreachable_hint(const struct socket_origin *o)
+{
+	if (o->given)
+		fprintf(stderr, "mwsupctl: %s was given with -s\n", o->path);
+	else if (o->conf != NULL)
+		fprintf(stderr, "mwsupctl: %s is the socket of %s: is mwsupd "
+		    "running?  For another mwsupd: -c FILE or -s SOCKET\n",
+		    o->path, o->conf);
+	else
+		fprintf(stderr, "mwsupctl: %s is the built-in default (no "
+		    "%s): name mwsupd's configuration with -c FILE or its "
+		    "socket with -s SOCKET\n", o->path, DEFAULT_CONF);
 }
 
 /* ---------------------------------------------------------------- talking */
@@ -887,9 +1128,10 @@ end_status(const struct proto_msg *msg)
  * exit code.
  */
 static int
-converse(const char *path, const struct command *cmd, struct proto_out *req,
-    const struct invocation *inv)
+converse(const struct socket_origin *origin, const struct command *cmd,
+    struct proto_out *req, const struct invocation *inv)
 {
+	const char *path = origin->path;
 	static struct client cl;
 	struct reply rp = { NULL, 0, 0, 0, NULL };
 	struct sigaction sa;
@@ -919,6 +1161,7 @@ converse(const char *path, const struct command *cmd, struct proto_out *req,
 	if (client_connect(&cl, path, reason, sizeof(reason)) == -1) {
 		fprintf(stderr, "mwsupctl: cannot reach mwsupd at %s: %s\n",
 		    path, reason);
+		unreachable_hint(origin);
 		return EXIT_UNREACHABLE;
 	}
 	if (client_send(&cl, req) == -1) {
@@ -984,6 +1227,8 @@ converse(const char *path, const struct command *cmd, struct proto_out *req,
 
 	cmd->show(&rp, inv);
 	fflush(stdout);
+	if (cmd->show == show_avail && rp.status == EXIT_NOTRUNNING)
+		rp.status = EXIT_OK;	/* a listing, not a check */
 	if (rp.status != EXIT_OK) {
 		if (rp.error != NULL && (!reply_has_error(&rp) ||
 		    strcmp(cmd->name, "reload") == 0))
@@ -1014,7 +1259,8 @@ main(int argc, char *argv[])
 		{ NULL,		0,			NULL,	0 }
 	};
 	static struct proto_out req;
-	struct invocation inv = { 0, 0, 0 };
+	struct socket_origin origin;
+	struct invocation inv = { .json = 0 };
 	const struct command *cmd = NULL;
 	const char *conf_path = NULL, *sock = NULL;
 	int ch;
@@ -1049,6 +1295,11 @@ main(int argc, char *argv[])
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[0], commands[i].name) == 0)
 			cmd = &commands[i];
+	for (size_t i = 0; cmd == NULL &&
+	    i < sizeof(foreign_commands) / sizeof(foreign_commands[0]); i++)
+		if (strcmp(argv[0], foreign_commands[i].name) == 0)
+			usage_exit("%s: supervisorctl's, not mwsupctl's: %s",
+			    argv[0], foreign_commands[i].hint);
 	if (cmd == NULL)
 		usage_exit("unknown command: %s", argv[0]);
 	if (sock != NULL && *sock == '\0')
@@ -1056,7 +1307,7 @@ main(int argc, char *argv[])
 
 	/* Usage is settled before anything is loaded or contacted. */
 	proto_begin(&req, PROTO_REQUEST);
-	proto_add(&req, "cmd", cmd->name);
+	proto_add(&req, "cmd", cmd->request ? cmd->request : cmd->name);
 	strip_json_flag(&argc, argv, &inv);
 	cmd->parse(argc, argv, &req, &inv);
 	if (proto_finish(&req) == -1)
@@ -1064,5 +1315,6 @@ main(int argc, char *argv[])
 
 	if (strcmp(cmd->name, "version") == 0 && !inv.json)
 		printf("mwsupctl %s\n", PACKAGE_VERSION);
-	return converse(socket_path(sock, conf_path), cmd, &req, &inv);
+	socket_find(sock, conf_path, &origin);
+	return converse(&origin, cmd, &req, &inv);
 }

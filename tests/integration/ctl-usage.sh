@@ -26,6 +26,17 @@ expect() {
 	fi
 }
 
+# expect_no_err PATTERN DESCRIPTION — the last run's stderr lacks PATTERN.
+expect_no_err() {
+	if grep -q -- "$1" "$tmp/err"; then
+		failed=$((failed + 1))
+		echo "FAIL: $2: stderr has '$1'"
+		sed 's/^/  stderr: /' "$tmp/err"
+	else
+		passed=$((passed + 1))
+	fi
+}
+
 # expect_err PATTERN DESCRIPTION — the last run's stderr matches PATTERN.
 expect_err() {
 	if grep -q -- "$1" "$tmp/err"; then
@@ -63,6 +74,28 @@ expect 2 "reload with argument"		-s "$nosock" reload web
 expect 2 "shutdown with argument"	-s "$nosock" shutdown now
 expect 2 "version with argument"	-s "$nosock" version x
 expect 2 "option among names"		-s "$nosock" status --bogus
+expect 2 "tail a third word"		-s "$nosock" tail web stdout stderr
+expect 2 "tail two streams"		-s "$nosock" tail web stdout x
+expect 2 "avail with argument"		-s "$nosock" avail web
+expect 2 "a lone colon"			-s "$nosock" stop :
+expect_err "empty process name" "a lone colon message"
+
+# tail all: one process is wanted, and the message must not suggest the
+# invalid all:N.
+expect 2 "tail all"			-s "$nosock" tail all
+expect_err "not all" "tail all message"
+expect_no_err "all:N" "tail all message"
+expect 2 "tail -f all"			-s "$nosock" tail -f all
+expect_no_err "all:N" "tail -f all message"
+
+# supervisorctl's commands that mwsupctl does in another way: the command
+# to use instead, before contacting anything.
+expect 2 "update"			-s "$nosock" update
+expect_err "mwsupctl reload" "update names mwsupctl reload"
+expect 2 "reread"			-s "$nosock" reread
+expect_err "mwsupctl reload" "reread names mwsupctl reload"
+expect 2 "add"				-s "$nosock" add web
+expect_err "mwsupctl reload" "add names mwsupctl reload"
 expect 2 "unreadable -c file"		-c "$tmp/missing.conf" status
 expect 2 "-s without argument"		-s
 
@@ -74,6 +107,11 @@ expect 0 "-V"				-V
 # Nobody listens: exit 4 with the documented message.
 expect 4 "status, no socket"		-s "$nosock" status
 expect_err "cannot reach mwsupd at $nosock" "unreachable message"
+expect_err "$nosock was given with -s" "unreachable message says -s"
+expect 4 "PROGRAM:* is a name"		-s "$nosock" status 'web:*'
+expect 4 "PROGRAM: is a name"		-s "$nosock" stop web:
+expect 4 "avail, no socket"		-s "$nosock" avail
+expect 4 "tail NAME stderr, no socket"	-s "$nosock" tail web:0 stderr
 expect 4 "start, no socket"		-s "$nosock" start web
 expect 4 "tail, no socket"		-s "$nosock" tail -n 5 -f web
 expect 4 "shutdown, no socket"		-s "$nosock" shutdown
@@ -108,6 +146,10 @@ EOF
 unset MWSUP_TEST_UNSET_VARIABLE
 expect 4 "-c with a daemon-only variable"	-c "$tmp/client.conf" status
 expect_err "cannot reach mwsupd at $tmp/client.sock" "socket taken from -c"
+# ... and the message names the configuration it read, and -c and -s.
+expect_err "$tmp/client.sock is the socket of $tmp/client.conf" \
+    "unreachable message names the configuration"
+expect_err "-c FILE or -s SOCKET" "unreachable message suggests -c and -s"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

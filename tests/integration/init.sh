@@ -5,7 +5,10 @@
 # (a program added to the configuration runs), a reload with a broken
 # configuration fails and keeps the running one, restart, stop (the daemon
 # and its programs gone, the pidfile removed), status 3, stop again
-# (success), reload when stopped (7).
+# (success), reload when stopped (7).  Started from a terminal (script(1)),
+# nothing of mwsupd or its programs reaches that terminal, with either
+# log_target (stderr: the lines go to LOGFILE).  A start that fails prints
+# the reason and one "failed!"; a missing daemon binary fails loudly (5).
 #
 # Two modes:
 #   make check (default): the script of the source tree, pointed through
@@ -58,13 +61,16 @@ if [ -n "$REAL" ]; then
 	base_conf() { cat "$CONF_SAVED"; }
 	say "init script $INIT_SCRIPT on $CONF (socket $SOCK, pidfile $PIDFILE)"
 else
-	INIT_SCRIPT=${INIT_SCRIPT:-$top_srcdir/etc/init.d/mwsupd}
+	# The script as installed: built from etc/init.d/mwsupd with the
+	# configured paths.
+	INIT_SCRIPT=${INIT_SCRIPT:-$top_builddir/init.d/mwsupd}
 	[ -f "$INIT_SCRIPT" ] || hard_error "no init script at $INIT_SCRIPT"
 	# No PIDFILE here: the script must find it in the configuration.
 	cat >"$T/default" <<-EOF
 	DAEMON="$MWSUPD"
 	CTL="$MWSUPCTL"
 	CONFIG="$CONF"
+	LOGFILE="$T/daemon-stderr.log"
 	STOP_TIMEOUT=10
 	EOF
 	export MWSUPD_DEFAULTS=$T/default
@@ -202,6 +208,123 @@ expect_rc status 3
 
 section "usage"
 expect_rc no-such-action 3
+
+# ----------------------------------------------------------------------
+# from_tty ACTION: run the init script in a new terminal (script(1)) that
+# stays open 1.5 s after it returns; what the terminal showed goes to
+# $T/tty.out, carriage returns removed.
+from_tty() {
+	script -qfec "sh '$INIT_SCRIPT' $1; sleep 1.5" "$T/tty.raw" \
+	    </dev/null >/dev/null 2>&1
+	RC=$?
+	tr -d '\r' <"$T/tty.raw" >"$T/tty.out"
+}
+# on_tty PID: one of PID's standard descriptors, or its controlling
+# terminal, is a terminal.
+on_tty() {
+	local fd target tty_nr
+	for fd in 0 1 2; do
+		target=$(readlink "/proc/$1/fd/$fd" 2>/dev/null)
+		case $target in
+		/dev/pts/*|/dev/tty*|/dev/console) return 0 ;;
+		esac
+	done
+	tty_nr=$(sed 's/.*) //' "/proc/$1/stat" | awk '{ print $5 }')
+	[ "${tty_nr:-0}" != 0 ]
+}
+# tty_quiet: the terminal showed the script's own line(s), nothing else.
+tty_quiet() {
+	! grep -v -e '^Starting process supervisor: mwsupd' -e '^$' \
+	    -e '^Script started on ' -e '^Script done on ' \
+	    "$T/tty.out" >/dev/null
+}
+# tty_check WHAT: mwsupd and its programs are detached from the terminal.
+tty_check() {
+	local p kids
+	p=$(daemon_pid)
+	if is_mwsupd_pid "$p"; then
+		ALL_MWSUPD_PIDS+=("$p")
+		ok "$1: mwsupd runs ($p)"
+	else
+		fail "$1: no mwsupd after start from a terminal"
+		return
+	fi
+	check "$1: mwsupd has no terminal (fds 0-2, controlling tty)" \
+	    eval '! on_tty "$p"'
+	kids=$(live_children_of "$p")
+	for k in $kids; do
+		check "$1: its program ($k) has no terminal" eval '! on_tty "$k"'
+	done
+	if tty_quiet; then
+		ok "$1: the terminal showed only the start line"
+	else
+		fail "$1: the terminal showed more than the start line:"
+		sed 's/^/  tty: /' "$T/tty.out"
+	fi
+}
+
+if [ -z "$REAL" ] && ! command -v script >/dev/null 2>&1; then
+	note "no script(1): the terminal checks are not run"
+elif [ -z "$REAL" ]; then
+	section "start from a terminal, log_target = syslog"
+	{
+		base_conf
+		printf 'program chatty {\n    command = "%s"\n    startsecs = 0\n}\n' \
+		    "/bin/sh -c 'while :; do echo chatty-out; echo chatty-err >&2; sleep 0.2; done'"
+	} >"$CONF"
+	from_tty start
+	expect_eq "exit status of start from a terminal" 0 "$RC"
+	wait_state chatty:0 RUNNING 5
+	tty_check "syslog"
+	check "chatty's lines reach syslog" retry 3 grep -q chatty-out "$SYSLOG"
+	expect_rc stop 0
+
+	section "start from a terminal, log_target = stderr"
+	{ echo 'log_target = stderr'; cat "$CONF"; } >"$T/conf.tmp"
+	mv "$T/conf.tmp" "$CONF"
+	from_tty start
+	expect_eq "exit status of start from a terminal" 0 "$RC"
+	wait_state chatty:0 RUNNING 5
+	tty_check "stderr"
+	check "chatty's lines go to LOGFILE instead" \
+	    retry 3 grep -q chatty-err "$T/daemon-stderr.log"
+	expect_rc stop 0
+
+	section "a start that fails: the reason, one failed!"
+	# The pidfile's directory does not exist: mwsupd -t passes, the
+	# daemon's start fails.
+	sed "s|^pidfile = .*|pidfile = \"$T/no/such/dir/mwsupd.pid\"|" \
+	    "$CONF" >"$T/conf.tmp"
+	mv "$T/conf.tmp" "$CONF"
+	initd start
+	if [ "$RC" -ne 0 ]; then
+		ok "start with an unusable pidfile exits $RC"
+	else
+		fail "start with an unusable pidfile exits 0"
+	fi
+	last_out() { sed -n '/^\$ .* start$/h; /^\$ .* start$/!H; ${x;p}' "$T/init.out"; }
+	check "the reason (the pidfile) is printed" \
+	    eval 'last_out | grep -q "$T/no/such/dir/mwsupd.pid"'
+	expect_eq "'failed!' printed" 1 "$(last_out | grep -c 'failed!')"
+
+	section "a broken configuration: the errors, one failed!"
+	echo 'program broken { command = }' >"$CONF"
+	initd start
+	expect_eq "exit status of start (LSB 6: not configured)" 6 "$RC"
+	check "the error is printed as FILE:LINE" \
+	    eval 'last_out | grep -q "$CONF:1"'
+	expect_eq "'failed!' printed" 1 "$(last_out | grep -c 'failed!')"
+	base_conf >"$CONF"
+
+	section "a missing daemon binary"
+	printf 'DAEMON=%s\nCONFIG=%s\n' "$T/no-such-mwsupd" "$CONF" >"$T/default"
+	initd start
+	expect_eq "exit status of start (LSB 5: not installed)" 5 "$RC"
+	check "the message names the missing binary" \
+	    eval 'last_out | grep -q "$T/no-such-mwsupd is missing"'
+	expect_rc status 3
+	expect_rc stop 0
+fi
 
 if [ "$FAIL" -gt 0 ]; then
 	say "--- init script output:"

@@ -10,9 +10,9 @@
 # process mentions this test's nginx.conf.
 #
 # Both listen on 127.0.0.1 only, on free ports in 20000-29999, and keep
-# every file in $T.  When redis-server or nginx is missing, it is installed
-# with apt-get (apt-get update only if the first attempt fails); skipped
-# (77) when not root or when the install fails.
+# every file in $T.  Skipped (77) when redis-server or nginx is missing:
+# tests install nothing; `scripts/deps --test` (run by ./scripts/test)
+# installs them.
 . "$(dirname "$0")/lib.sh"
 
 # ---------------------------------------------------------------- packages
@@ -22,30 +22,8 @@ NGINX=/usr/sbin/nginx
 missing=()
 [ -x "$REDIS" ] && [ -x "$REDIS_CLI" ] || missing+=(redis-server)
 [ -x "$NGINX" ] || missing+=(nginx)
-if [ ${#missing[@]} -gt 0 ]; then
-	[ "$(id -u)" -eq 0 ] ||
-		skip "${missing[*]} not installed, and installing needs root"
-	command -v apt-get >/dev/null 2>&1 ||
-		skip "${missing[*]} not installed, and no apt-get"
-	say "installing ${missing[*]} (log: $T/apt.log)"
-	# Wait for a dpkg lock held by another apt-get (up to 2 minutes).
-	apt_get() {
-		DEBIAN_FRONTEND=noninteractive apt-get -q \
-		    -o DPkg::Lock::Timeout=120 "$@" >>"$T/apt.log" 2>&1
-	}
-	apt_install() {
-		apt_get install -y --no-install-recommends "${missing[@]}"
-	}
-	if ! apt_install; then
-		apt_get update
-		if ! apt_install; then
-			tail -n 15 "$T/apt.log"
-			skip "apt-get install ${missing[*]} failed"
-		fi
-	fi
-	[ -x "$REDIS" ] && [ -x "$REDIS_CLI" ] && [ -x "$NGINX" ] ||
-		hard_error "installed ${missing[*]}, still no $REDIS, $REDIS_CLI or $NGINX"
-fi
+[ ${#missing[@]} -eq 0 ] ||
+	skip "${missing[*]} not installed (scripts/deps --test installs them)"
 
 require_engine
 

@@ -3,19 +3,22 @@
 #
 #   bash tests/package/build-deb.sh        (as root; from anywhere)
 #
-# 1. Installs the build dependencies that are missing (apt-get).
+# 1. Installs the build dependencies that are missing (scripts/deps --deb).
 # 2. Copies the source tree (git's tracked and untracked, not ignored,
 #    files; a clean clone in CI) to a temporary directory and runs
 #    `dpkg-buildpackage -us -uc -b` there (which runs the unit and golden
 #    tests, see debian/rules); lintian on the result when lintian is
 #    installed (an error fails, warnings are shown).
 # 3. Installs the .deb with apt-get and checks: files where expected,
-#    /etc/mwsup.conf a conffile, the service neither enabled nor started,
+#    /etc/mwsup.conf a conffile that runs no program and logs to syslog,
+#    /etc/mwsup.d created, the service neither enabled nor started,
 #    `mwsupd -t -c /etc/mwsup.conf`.
 # 4. tests/integration/init.sh against the installed daemon
 #    (INIT_TEST_REAL=1: /etc/init.d/mwsupd on /etc/mwsup.conf).
-# 5. Starts the service, purges the package (its prerm must stop mwsupd),
-#    checks that nothing is left.
+# 5. Starts the service with the init script from a terminal (script(1)):
+#    nothing but the script's own line reaches the terminal, mwsupd holds
+#    no terminal, runs no program; then purges the package (its prerm
+#    must stop mwsupd) and checks that nothing is left.
 #
 # Slow (a package build, about a minute): not part of `make check`.
 # Prints "N passed, M failed"; exit 0 when all passed, 1 when a check
@@ -73,28 +76,11 @@ trap cleanup EXIT
 LOCK_WAIT=(-o DPkg::Lock::Timeout=120)
 installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
-# apt_install PKG...: install those not installed yet; apt-get update
-# only when the first attempt fails.
-apt_install() {
-	local p want=()
-	for p in "$@"; do
-		installed "$p" || want+=("$p")
-	done
-	[ ${#want[@]} -eq 0 ] && return 0
-	say "installing ${want[*]}"
-	apt-get install -y -q "${LOCK_WAIT[@]}" --no-install-recommends "${want[@]}" \
-	    >>"$W/apt.log" 2>&1 && return 0
-	apt-get update -q "${LOCK_WAIT[@]}" >>"$W/apt.log" 2>&1
-	apt-get install -y -q "${LOCK_WAIT[@]}" --no-install-recommends "${want[@]}" \
-	    >>"$W/apt.log" 2>&1
-}
-
 # ---------------------------------------------------------------- build
 section "build dependencies"
-apt_install build-essential dpkg-dev debhelper autoconf automake \
-    pkg-config libconfuse-dev libcmocka-dev git ||
-	abort "cannot install the build dependencies" "$W/apt.log"
-ok "build dependencies installed"
+"$top/scripts/deps" --deb >"$W/apt.log" 2>&1 ||
+	abort "scripts/deps --deb cannot install the build dependencies" "$W/apt.log"
+ok "build dependencies installed (scripts/deps --deb)"
 
 if installed mwsup || [ -n "$(dpkg-query -W -f='${Status}' mwsup 2>/dev/null)" ]; then
 	say "note: a mwsup package is on this machine (a previous run?): purging it"
@@ -152,12 +138,15 @@ has_file() { grep -qxF "$1" <<<"$files" && [ -e "$1" ]; }
 for f in /usr/sbin/mwsupd /usr/bin/mwsupctl /etc/init.d/mwsupd; do
 	check "$f is installed and executable" eval 'has_file "$f" && [ -x "$f" ]'
 done
+check "/etc/mwsup.d is a directory of the package" \
+    eval 'has_file /etc/mwsup.d && [ -d /etc/mwsup.d ]'
 for f in /usr/share/man/man8/mwsupd.8.gz /usr/share/man/man8/mwsupctl.8.gz \
     /usr/share/man/man5/mwsup.conf.5.gz /etc/mwsup.conf \
     /lib/systemd/system/mwsupd.service \
     /usr/share/bash-completion/completions/mwsupctl \
     /usr/share/doc/mwsup/copyright \
     /usr/share/doc/mwsup/examples/nginx.conf \
+    /usr/share/doc/mwsup/examples/demo.conf \
     /usr/share/doc/mwsup/examples/Dockerfile; do
 	check "$f is installed" has_file "$f"
 done
@@ -203,13 +192,21 @@ check "/etc/mwsup.conf: pidfile /run/mwsupd.pid (as the unit's PIDFile=)" \
     grep -qx 'pidfile = "/run/mwsupd.pid"' <<<"$printed"
 check "/etc/mwsup.conf: socket /run/mwsup.sock" \
     grep -qx 'socket = "/run/mwsup.sock"' <<<"$printed"
+check "/etc/mwsup.conf: log_target syslog" \
+    grep -qx 'log_target = syslog' <<<"$printed"
+check "/etc/mwsup.conf runs no program (no program section)" \
+    eval '! grep -q "^program " <<<"$printed"'
+check "/etc/mwsup.conf reads /etc/mwsup.d" \
+    grep -qx 'include_dir = "/etc/mwsup.d"' /etc/mwsup.conf
 
 # ---------------------------------------------------------------- init
 section "init script end to end (tests/integration/init.sh)"
-# lib.sh wants the test helpers: build them in the package's build tree.
-if make -C "$src" check TESTS= >"$W/helpers.log" 2>&1; then
+# lib.sh wants the test helpers: build them in the package's build tree
+# (debian/rules builds in debian/build).
+bld=$src/debian/build
+if make -C "$bld" check TESTS= >"$W/helpers.log" 2>&1; then
 	env INIT_TEST_REAL=1 MWSUPD=/usr/sbin/mwsupd MWSUPCTL=/usr/bin/mwsupctl \
-	    HELPERS="$src/tests/helpers" top_srcdir="$src" top_builddir="$src" \
+	    HELPERS="$bld/tests/helpers" top_srcdir="$src" top_builddir="$bld" \
 	    bash "$src/tests/integration/init.sh" >"$W/init.log" 2>&1
 	rc=$?
 	sed 's/^/  init.sh: /' "$W/init.log"
@@ -222,13 +219,47 @@ check "/etc/mwsup.conf unchanged after init.sh (dpkg --verify)" \
     eval '! dpkg --verify mwsup 2>&1 | grep -q " /etc/mwsup.conf$"'
 
 # ---------------------------------------------------------------- purge
-section "purge (with mwsupd running)"
-/etc/init.d/mwsupd start >"$W/start.log" 2>&1
-check "/etc/init.d/mwsupd start" test $? -eq 0
+section "/etc/init.d/mwsupd start from a terminal"
+# The script itself, not systemctl (where systemd runs, Debian's
+# init-functions would redirect).  The terminal stays open 2 s after
+# the script returns, for anything mwsupd would write to it.
+if command -v script >/dev/null 2>&1; then
+	SYSTEMCTL_SKIP_REDIRECT=1 _SYSTEMCTL_SKIP_REDIRECT=1 \
+	    script -qfec "/etc/init.d/mwsupd start; sleep 2" "$W/tty.raw" \
+	    </dev/null >/dev/null 2>&1
+	rc=$?
+	tr -d '\r' <"$W/tty.raw" >"$W/tty.out"
+	sed 's/^/  tty: /' "$W/tty.out"
+	check "/etc/init.d/mwsupd start from a terminal (exit $rc)" test "$rc" -eq 0
+	check "the terminal showed nothing but the script's line" \
+	    eval '! grep -v -e "^Starting process supervisor: mwsupd" \
+	        -e "^Script started on " -e "^Script done on " -e "^$" \
+	        "$W/tty.out" >/dev/null'
+else
+	say "note: no script(1): started without a terminal"
+	/etc/init.d/mwsupd start >"$W/start.log" 2>&1
+	check "/etc/init.d/mwsupd start" test $? -eq 0
+fi
 running=$(mwsupd_pids)
 check "mwsupd runs ($running)" test -n "$running"
+on_tty() {
+	local fd t
+	for fd in 0 1 2; do
+		t=$(readlink "/proc/$1/fd/$fd" 2>/dev/null)
+		case $t in /dev/pts/*|/dev/tty*|/dev/console) return 0 ;; esac
+	done
+	[ "$(sed 's/.*) //' "/proc/$1/stat" | awk '{ print $5 }')" != 0 ]
+}
+check "mwsupd holds no terminal (fds 0-2, controlling tty)" \
+    eval '[ -n "$running" ] && ! on_tty "$running"'
 check "mwsupctl without options finds it (pid)" \
     eval '[ "$(mwsupctl pid 2>/dev/null)" = "$running" ]'
+check "the shipped configuration runs no program (mwsupctl avail)" \
+    eval '[ "$(mwsupctl avail 2>&1)" = "no programs configured" ]'
+check "mwsupd has no child process" \
+    eval '[ -z "$(cat /proc/$running/task/*/children 2>/dev/null | tr -d " ")" ]'
+
+section "purge (with mwsupd running)"
 apt-get purge -y -q "${LOCK_WAIT[@]}" mwsup >"$W/purge.log" 2>&1
 rc=$?
 check "apt-get purge -y mwsup (exit $rc)" test "$rc" -eq 0
