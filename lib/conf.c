@@ -115,10 +115,13 @@ struct load {
 	bool		 in_include_dir; /* parsing an include_dir file */
 	bool		 lenient;	/* conf_client_socket(): go on after
 					   errors where possible */
-	bool		 mute;		/* drop libconfuse's errors (lenient
-					   parse of a file that failed its
-					   scan: they would repeat it) */
+	bool		 mute;		/* report nothing (lenient parse of a
+					   file that failed its scan: the
+					   errors would repeat it) */
 	bool		 main_unreadable; /* the main file cannot be read */
+	cfg_t		*refused_cfg;	/* last global refused in include_dir */
+	cfg_opt_t	*refused_opt;
+	int		 refused_line;
 	const char	*text;		/* scanned text of the file being
 					   parsed, for conf_explain() */
 
@@ -310,6 +313,8 @@ error_at(struct load *ld, const char *file, int line, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
+	if (ld->mute)
+		return;
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -372,8 +377,6 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	char *translated = NULL, *explained;
 	int line = cfg != NULL ? cfg->line : 0;
 
-	if (ld->mute)
-		return;
 	if (cfg != NULL && cfg->filename != NULL)
 		file = cfg->filename;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -855,7 +858,7 @@ groups_check(struct load *ld)
 			if (!program_by_name(byname, ld->nprograms,
 			    g->programs[j]))
 				error_at(ld, g->file, g->line, "group %s: no "
-				    "program %s", g->name, g->programs[j]);
+				    "program named %s", g->name, g->programs[j]);
 	}
 	free(byname);
 }
@@ -985,6 +988,13 @@ global_refused(struct load *ld, cfg_t *cfg, cfg_opt_t *opt)
 
 	if (!ld->in_include_dir)
 		return false;
+	/* libconfuse validates a list twice; one report. */
+	if (ld->refused_cfg == cfg && ld->refused_line == cfg->line &&
+	    ld->refused_opt == opt)
+		return true;
+	ld->refused_cfg = cfg;
+	ld->refused_line = cfg->line;
+	ld->refused_opt = opt;
 	error_at(ld, file, cfg->line, "%s: global options are not allowed in "
 	    "include_dir files, only program sections", opt->name);
 	return true;
