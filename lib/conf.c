@@ -844,8 +844,11 @@ groups_check(struct load *ld)
 	if (ld->ngroups == 0)
 		return;
 	byname = xcalloc(ld->nprograms + 1, sizeof(*byname));
-	memcpy(byname, ld->programs, ld->nprograms * sizeof(*byname));
-	qsort(byname, ld->nprograms, sizeof(*byname), program_name_cmp);
+	for (size_t i = 0; i < ld->nprograms; i++)
+		byname[i] = ld->programs[i];
+	if (ld->nprograms > 1)
+		qsort(byname, ld->nprograms, sizeof(*byname),
+		    program_name_cmp);
 	for (size_t i = 0; i < ld->ngroups; i++) {
 		const struct conf_group *g = ld->groups[i];
 
