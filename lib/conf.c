@@ -524,25 +524,22 @@ node_name(struct utsname *u)
 
 /*
  * Expand S for every process number FIRST..LAST of PC (once if S does not
- * use the number), reporting the first failure against option row WHICH.
+ * use the number) in CTX, reporting the first failure against option row
+ * WHICH.
  */
 static void
-check_expansion(struct load *ld, const struct program_conf *pc, int which,
-    const char *s, bool program, long long first, long long last)
+check_expansion(struct load *ld, const struct program_conf *pc,
+    struct expand_ctx *ctx, int which, const char *s, bool program,
+    long long first, long long last)
 {
-	struct utsname u;
-	struct expand_ctx ctx = {
-		.program_name = pc->name, .here = pc->here,
-		.numprocs = pc->numprocs, .host_node_name = node_name(&u),
-	};
 	const char *what = conf_program_options[which].name;
 	char err[256];
 	char *v;
 	bool per_num = strstr(s, "%(process_num)") != NULL;
 
 	for (long long n = first; n <= last; n++) {
-		ctx.process_num = (int)n;
-		if ((v = words_expand(s, &ctx, err, sizeof(err))) == NULL) {
+		ctx->process_num = (int)n;
+		if ((v = words_expand(s, ctx, err, sizeof(err))) == NULL) {
 			/* The daemon's environment is not the client's. */
 			if (client_mode && strstr(err, "ENV_") != NULL)
 				return;
@@ -566,6 +563,11 @@ static void
 program_expansions(struct load *ld, const struct program_conf *pc,
     bool nums_ok)
 {
+	struct utsname u;
+	struct expand_ctx ctx = {
+		.program_name = pc->name, .here = pc->here,
+		.numprocs = pc->numprocs, .host_node_name = node_name(&u),
+	};
 	long long first = pc->numprocs_start;
 	long long last = nums_ok ? first + pc->numprocs - 1 : first;
 
@@ -579,22 +581,22 @@ program_expansions(struct load *ld, const struct program_conf *pc,
 		switch (o->kind) {
 		case CONF_KIND_COMMAND:
 			for (v = pc->words; v != NULL && *v != NULL; v++)
-				check_expansion(ld, pc, (int)i, *v,
+				check_expansion(ld, pc, &ctx, (int)i, *v,
 				    v == pc->words, first, last);
 			break;
 		case CONF_KIND_ENVIRONMENT:
 			v = *(char **const *)(const void *)
 			    ((const char *)pc + o->offset);
 			for (; v != NULL && *v != NULL; v++)
-				check_expansion(ld, pc, (int)i, *v, false,
-				    first, last);
+				check_expansion(ld, pc, &ctx, (int)i, *v,
+				    false, first, last);
 			break;
 		default:
 			s = *(const char *const *)(const void *)
 			    ((const char *)pc + o->offset);
 			if (s != NULL)
-				check_expansion(ld, pc, (int)i, s, false,
-				    first, last);
+				check_expansion(ld, pc, &ctx, (int)i, s,
+				    false, first, last);
 			break;
 		}
 	}
