@@ -1337,7 +1337,7 @@ test_environment_many(void **state)
 	 * under ASan, a smaller list (that cost is libconfuse's, not ours).
 	 */
 #ifdef ASAN
-	size_t n = 20000;
+	size_t n = 2000;
 #else
 	size_t n = 100000;
 #endif
