@@ -732,8 +732,11 @@ program_add(struct load *ld, cfg_t *sec, int line)
 			ok[i] = conf_option_convert(o, pc, values, n,
 			    !client_mode, &msgs) == 0;
 			for (size_t m = 0; m < msgs.n; m++)
-				program_error(ld, pc, (int)i, "%s",
-				    msgs.msgs[m]);
+				program_error(ld, pc, (int)i, "%s%s",
+				    msgs.msgs[m], n == 1 && values[0][0] &&
+				    values[0][strlen(values[0]) - 1] == ';' ?
+				    " (remove the ';': options are separated "
+				    "by blanks or new lines)" : "");
 			msglist_clear(&msgs);
 		}
 		free(values);

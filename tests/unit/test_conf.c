@@ -1518,6 +1518,11 @@ test_explained_errors(void **state)
 	    "mwsup.conf:2: program web: unknown option ';': ';' does not "
 	    "separate options: remove it (blanks or new lines separate "
 	    "options)", NULL);
+	load_fails("program web {\n command = \"x\"\n numprocs = 2; startsecs "
+	    "= 1\n}\n",
+	    "mwsup.conf:3: program web: numprocs = 2;: not a whole number "
+	    "(remove the ';': options are separated by blanks or new lines)",
+	    NULL);
 	load_fails("program web_%(process_num)d {\n command = \"x\"\n}\n",
 	    "mwsup.conf:1: program web_%(process_num)d: a program name "
 	    "cannot use %(...) expansions: write program web { numprocs = N "
