@@ -1,31 +1,35 @@
 /*
- * conf.c — load, validate, print and compare mwsup's configuration.
+ * conf.c — load and validate mwsup's configuration.
  *
- * How a file is read:
+ * The program options are rows of a table (conf_options.c) that drive the
+ * schema, the conversion, printing (conf_print.c) and the equality used by
+ * reload.  This file reads files into that table's hands:
  *
  *  - Every option is declared to libconfuse as a string (or a list of
- *    strings) and converted here.  libconfuse stops at the first value it
- *    cannot convert; doing the conversion ourselves lets one run report
+ *    strings) and converted by its row.  libconfuse stops at the first value
+ *    it cannot convert; doing the conversion ourselves lets one run report
  *    every bad value, each in words an operator understands.
  *
  *  - libconfuse keeps no line numbers for option values, so each option has
  *    a validation callback that notes the line where it was set (the line
- *    of the value, or of the closing '}' of a list).  A program's own line
+ *    of the value, or of the closing '}' of a list).  A section's own line
  *    is the line of its opening '{', taken from the enclosing tree (whose
  *    line stands still while the section is parsed).
  *
- *  - Each `program` section is converted to a struct program_conf, and
- *    removed from the libconfuse tree, by the section's validation callback
- *    the moment it closes.  libconfuse silently replaces an earlier section
- *    of the same title; converting first means both definitions are seen,
- *    so a duplicate is reported with the place of the first one.
+ *  - Each `program` (and `group`) section is converted, and removed from
+ *    the libconfuse tree, by the section's validation callback the moment
+ *    it closes.  libconfuse silently replaces an earlier section of the
+ *    same title; converting first means both definitions are seen, so a
+ *    duplicate is reported with the place of the first one.
  *
- *  - Each file is read into memory and scanned by file_read() first, as
- *    libconfuse's lexer sees it (strings, comments, braces): libconfuse 3.x
- *    takes the end of a file as the end of an open section, so a truncated
- *    file would load, and 3.3 miscounts lines after a comment.  The scan
- *    rejects an unterminated string or comment and an unclosed '{', and
- *    blanks out comments (newlines kept) before libconfuse parses the text.
+ *  - Each file is read into memory and checked by conf_scan() first, as
+ *    libconfuse's lexer sees it (conf_scan.c); the scanned text stays at
+ *    hand while libconfuse parses it, so that conf_explain() can turn
+ *    libconfuse's errors into messages that say what to write.
+ *
+ *  - A file is opened with O_NONBLOCK and must be a regular file (fstat
+ *    before reading): a FIFO or a device given with -c or include() is an
+ *    error at once, never a hang.
  *
  *  - include("FILE") reads FILE as libconfuse's include would, at the place
  *    of the call, but as a nested parse of its own (so it gets the same
@@ -37,31 +41,35 @@
  *  - include_dir (relative: to the main file's directory) names a directory
  *    whose regular files called *.conf, not starting with '.', are read
  *    after the main file in byte order of their names.  Those files hold
- *    `program` sections and include() only: a global option there is an
- *    error (globals belong to the main file, so that one place says where
- *    the socket and pidfile are).  The main file itself is skipped if it
- *    lies in that directory.
+ *    `program` and `group` sections and include() only: a global option
+ *    there is an error (globals belong to the main file, so that one place
+ *    says where the socket and pidfile are).  The main file itself is
+ *    skipped if it lies in that directory.
+ *
+ *  - Once every file is read: groups are checked against the programs, and
+ *    the global `environment` is merged into every program's (a program's
+ *    own entry wins for the same KEY), so the daemon and reload see one
+ *    list per program.
  *
  * libconfuse's lexer has global state, so conf_load() is not reentrant;
  * the load in progress is reached from the callbacks through `loading`.
  *
  * %(here)s is the realpath of the directory of the file that defines the
  * program; it is part of struct program_conf and compared by
- * program_conf_equal().  conf_print() does not print it: a printed
- * configuration loaded from another directory has another `here`.
+ * program_conf_equal().
  */
 #include "config.h"
 
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/utsname.h>
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -73,35 +81,21 @@
 #include <confuse.h>
 
 #include "conf.h"
-#include "signame.h"
+#include "conf_options.h"
+#include "conf_scan.h"
 #include "words.h"
 #include "xalloc.h"
 
 #define CONF_FILE_MAX	(16 * 1024 * 1024)	/* largest file we read */
-#define BRACE_DEPTH_MAX	64			/* '{' lines remembered */
 #define INCLUDE_DEPTH_MAX 10			/* nested include() */
+#define PROGRAM_OPTS_MAX 64			/* rows the schema can hold */
+#define RESERVED_NAME	"all"			/* mwsupctl: every process */
 
-/* Program options, in the order conf_print() prints them. */
-enum popt {
-	P_COMMAND, P_NUMPROCS, P_NUMPROCS_START, P_AUTOSTART, P_AUTORESTART,
-	P_NORMAL_EXIT, P_STARTSECS, P_STARTRETRIES, P_STOPSIGNAL,
-	P_STOPWAITSECS, P_KILLMODE, P_USER, P_DIRECTORY, P_UMASK,
-	P_ENVIRONMENT, P_PRIORITY, P_LOCKFILE, P_SYSLOG_IDENT,
-	P_NOPTS
-};
-
-/* Global options. */
+/* Global options (the global `environment`, a list, is kept apart). */
 enum gopt {
 	G_SOCKET, G_SOCKET_MODE, G_SOCKET_GROUP, G_PIDFILE, G_LOG_FACILITY,
 	G_LOG_TARGET, G_EXIT_WHEN_DONE, G_INCLUDE_DIR,
 	G_NOPTS
-};
-
-static const char *const popt_names[P_NOPTS] = {
-	"command", "numprocs", "numprocs_start", "autostart", "autorestart",
-	"normal_exit", "startsecs", "startretries", "stopsignal",
-	"stopwaitsecs", "killmode", "user", "directory", "umask",
-	"environment", "priority", "lockfile", "syslog_ident",
 };
 
 static const char *const gopt_names[G_NOPTS] = {
@@ -109,9 +103,9 @@ static const char *const gopt_names[G_NOPTS] = {
 	"log_target", "exit_when_done", "include_dir",
 };
 
-/* One load in progress. */
 static bool	client_mode;	/* see conf_set_client_mode() */
 
+/* One load in progress. */
 struct load {
 	struct msglist	*errs;
 	const char	*mainpath;	/* the file given to conf_load() */
@@ -119,32 +113,52 @@ struct load {
 	cfg_t		*root;		/* tree being parsed */
 	int		 depth;		/* files being parsed (include()) */
 	bool		 in_include_dir; /* parsing an include_dir file */
+	bool		 lenient;	/* conf_client_socket(): go on after
+					   errors where possible */
+	bool		 mute;		/* report nothing (lenient parse of a
+					   file that failed its scan: the
+					   errors would repeat it) */
+	bool		 main_unreadable; /* the main file cannot be read */
+	cfg_t		*refused_cfg;	/* last global refused in include_dir */
+	cfg_opt_t	*refused_opt;
+	int		 refused_line;
+	const char	*text;		/* scanned text of the file being
+					   parsed, for conf_explain() */
 
-	/* The program section being parsed, once one of its options seen. */
+	/* The section being parsed, once one of its options seen. */
 	cfg_t		*sec;
 	int		 sec_line;	/* line of its '{' */
-	int		 popt_line[P_NOPTS];	/* 0: not set */
+	int		 popt_line[PROGRAM_OPTS_MAX];	/* 0: not set */
 
 	/* Each global option's value (NULL: default) and where it was set. */
 	char		*gopt_value[G_NOPTS];
 	char		*gopt_file[G_NOPTS];
 	int		 gopt_line[G_NOPTS];
+	char	       **genv;		/* global environment, NULL: unset */
+	char		*genv_file;
+	int		 genv_line;
 
 	struct program_conf **programs;	/* in order of definition */
 	size_t		 nprograms;
 	size_t		 programs_cap;
+	struct conf_group **groups;	/* in order of definition */
+	size_t		 ngroups;
+	size_t		 groups_cap;
 };
 
 static struct load *loading;
 
-static int	program_option_cb(cfg_t *, cfg_opt_t *);
+static int	section_option_cb(cfg_t *, cfg_opt_t *);
 static int	program_closed_cb(cfg_t *, cfg_opt_t *);
+static int	group_closed_cb(cfg_t *, cfg_opt_t *);
 static int	global_option_cb(cfg_t *, cfg_opt_t *);
+static int	global_env_cb(cfg_t *, cfg_opt_t *);
 static int	include_cb(cfg_t *, cfg_opt_t *, int, const char **);
 
 /*
- * The schema.  Every value is a string converted by this file; the
- * defaults below go through the same conversion.
+ * The schema.  Every value is a string converted by this module; the
+ * defaults go through the same conversion.  The program section's options
+ * are built from conf_program_options[] by schema().
  */
 #define OPT_STR(n, d, cb)	{ .name = (n), .type = CFGT_STR, \
 				  .def.string = (d), .validcb = (cb) }
@@ -152,27 +166,10 @@ static int	include_cb(cfg_t *, cfg_opt_t *, int, const char **);
 				  .flags = CFGF_LIST, .def.parsed = (d), \
 				  .validcb = (cb) }
 
-static char normal_exit_default[] = "{0}";
+static cfg_opt_t program_opts[PROGRAM_OPTS_MAX + 1];
 
-static cfg_opt_t program_opts[] = {
-	OPT_STR("command", NULL, program_option_cb),
-	OPT_STR("numprocs", "1", program_option_cb),
-	OPT_STR("numprocs_start", "0", program_option_cb),
-	OPT_STR("autostart", "true", program_option_cb),
-	OPT_STR("autorestart", "unexpected", program_option_cb),
-	OPT_LIST("normal_exit", normal_exit_default, program_option_cb),
-	OPT_STR("startsecs", "1", program_option_cb),
-	OPT_STR("startretries", "3", program_option_cb),
-	OPT_STR("stopsignal", "TERM", program_option_cb),
-	OPT_STR("stopwaitsecs", "10", program_option_cb),
-	OPT_STR("killmode", "group", program_option_cb),
-	OPT_STR("user", NULL, program_option_cb),
-	OPT_STR("directory", NULL, program_option_cb),
-	OPT_STR("umask", NULL, program_option_cb),
-	OPT_LIST("environment", NULL, program_option_cb),
-	OPT_STR("priority", "999", program_option_cb),
-	OPT_STR("lockfile", NULL, program_option_cb),
-	OPT_STR("syslog_ident", NULL, program_option_cb),
+static cfg_opt_t group_opts[] = {
+	OPT_LIST("programs", NULL, section_option_cb),
 	CFG_END()
 };
 
@@ -185,11 +182,42 @@ static cfg_opt_t root_opts[] = {
 	OPT_STR("log_target", "syslog", global_option_cb),
 	OPT_STR("exit_when_done", "false", global_option_cb),
 	OPT_STR("include_dir", NULL, global_option_cb),
+	OPT_LIST("environment", NULL, global_env_cb),
 	{ .name = "program", .type = CFGT_SEC, .subopts = program_opts,
 	  .flags = CFGF_MULTI | CFGF_TITLE, .validcb = program_closed_cb },
+	{ .name = "group", .type = CFGT_SEC, .subopts = group_opts,
+	  .flags = CFGF_MULTI | CFGF_TITLE, .validcb = group_closed_cb },
 	{ .name = "include", .type = CFGT_FUNC, .func = include_cb },
 	CFG_END()
 };
+
+/* Fill program_opts[] from the table, once. */
+static void
+schema(void)
+{
+	static bool done;
+
+	if (done)
+		return;
+	if (conf_program_noptions > PROGRAM_OPTS_MAX) {
+		fputs("conf: raise PROGRAM_OPTS_MAX\n", stderr);
+		abort();
+	}
+	for (size_t i = 0; i < conf_program_noptions; i++) {
+		const struct conf_option *o = &conf_program_options[i];
+		cfg_opt_t *c = &program_opts[i];
+
+		c->name = o->name;
+		c->type = CFGT_STR;
+		c->validcb = section_option_cb;
+		if (conf_option_is_list(o)) {
+			c->flags = CFGF_LIST;
+			c->def.parsed = o->def ? xstrdup(o->def) : NULL;
+		} else
+			c->def.string = o->def;
+	}
+	done = true;
+}
 
 static const struct {
 	const char	*name;
@@ -204,11 +232,6 @@ static const struct {
 	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
 	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
 	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
-};
-
-/* The stop signals a program may ask for, in the order the errors list. */
-static const int stopsignals[] = {
-	SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGKILL, SIGUSR1, SIGUSR2,
 };
 
 /* ------------------------------------------------------------ names */
@@ -290,6 +313,8 @@ error_at(struct load *ld, const char *file, int line, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
+	if (ld->mute)
+		return;
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
@@ -301,18 +326,18 @@ error_at(struct load *ld, const char *file, int line, const char *fmt, ...)
 }
 
 /*
- * Report a problem with program PC, at the line where option WHICH was set
- * (P_NOPTS, or an option left at its default: the program's line).
+ * Report a problem with program PC, at the line where option row WHICH
+ * was set (-1, or an option left at its default: the program's line).
  */
 static void __attribute__((format(printf, 4, 5)))
-program_error(struct load *ld, const struct program_conf *pc,
-    enum popt which, const char *fmt, ...)
+program_error(struct load *ld, const struct program_conf *pc, int which,
+    const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
 	int line = pc->line;
 
-	if (which != P_NOPTS && ld->popt_line[which] > 0)
+	if (which >= 0 && ld->popt_line[which] > 0)
 		line = ld->popt_line[which];
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
@@ -338,7 +363,10 @@ global_error(struct load *ld, enum gopt which, const char *fmt, ...)
 	free(msg);
 }
 
-/* libconfuse's error function: its own syntax errors, with file:line. */
+/*
+ * libconfuse's error function: its own syntax errors, with file:line, in
+ * conf_explain()'s words where it has better ones.
+ */
 static void __attribute__((format(printf, 2, 0)))
 confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 {
@@ -346,184 +374,92 @@ confuse_error(cfg_t *cfg, const char *fmt, va_list ap)
 	const char *file = ld->mainpath;
 	char msg[1024];
 	const char *text = msg;
-	char *translated = NULL;
+	char *translated = NULL, *explained;
+	int line = cfg != NULL ? cfg->line : 0;
 
 	if (cfg != NULL && cfg->filename != NULL)
 		file = cfg->filename;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (strncmp(msg, "no such option ", 15) == 0)
 		text = translated = xasprintf("unknown option %s", msg + 15);
+	if ((explained = conf_explain(ld->text, line, text)) != NULL) {
+		/* It names the section itself when that is the problem. */
+		if (strncmp(text, "missing opening brace", 21) == 0)
+			cfg = NULL;
+		text = explained;
+	}
 	if (cfg != NULL && cfg->title != NULL)
-		error_at(ld, file, cfg->line, "program %s: %s", cfg->title,
+		error_at(ld, file, line, "%s %s: %s", cfg->name, cfg->title,
 		    text);
 	else
-		error_at(ld, file, cfg != NULL ? cfg->line : 0, "%s", text);
+		error_at(ld, file, line, "%s", text);
 	free(translated);
+	free(explained);
 }
 
 /* ------------------------------------------------------------ files */
 
 /*
- * Skip the string that opens at BUF[*IP] ('"' or '\''), as libconfuse's
- * lexer reads it: a backslash escapes the next character (in '...' only a
- * backslash or a quote, but skipping any pair is the same for finding the
- * end).  Leaves *IP on the closing quote and counts newlines in *LINEP.
- * Returns -1 when the file ends first, *IP left on the opening quote.
- */
-static int
-skip_string(const char *buf, size_t len, size_t *ip, int *linep)
-{
-	size_t i = *ip;
-	char quote = buf[i];
-	int line = *linep;
-
-	for (i++; i < len && buf[i] != quote; i++) {
-		if (buf[i] == '\\' && i + 1 < len)
-			i++;
-		if (buf[i] == '\n')
-			line++;
-	}
-	if (i >= len)
-		return -1;
-	*ip = i;
-	*linep = line;
-	return 0;
-}
-
-/* Blank BUF[FROM..TO) out, keeping newlines so line numbers stay. */
-static void
-blank(char *buf, size_t from, size_t to)
-{
-	for (size_t i = from; i < to; i++)
-		if (buf[i] != '\n')
-			buf[i] = ' ';
-}
-
-/*
- * Read PATH into *TEXTP (*LENP bytes, NUL-terminated), checking what
- * libconfuse does not: that every string and comment is terminated and
- * every '{' closed, scanning as libconfuse's lexer does; comments are
- * blanked out.  A file that cannot be read is reported at
- * FROM_FILE:FROM_LINE (an include() call) when FROM_FILE is not NULL.
- * Returns 0, or -1 after reporting the problem.
+ * Read PATH into *TEXTP (*LENP bytes, NUL-terminated).  A file that cannot
+ * be read is reported at FROM_FILE:FROM_LINE (an include() call) when
+ * FROM_FILE is not NULL.  Opened without blocking and checked to be a
+ * regular file before anything is read: a FIFO or a device is an error at
+ * once.  Returns 0, or -1 after reporting the problem.
  */
 static int
 file_read(struct load *ld, const char *path, const char *from_file,
     int from_line, char **textp, size_t *lenp)
 {
-	int open_line[BRACE_DEPTH_MAX];
+	static const char not_regular[] = "not a regular file";
+	static const char too_large[] = "file too large";
 	struct stat st;
-	FILE *fp = NULL;
 	char *buf = NULL;
-	size_t len = 0, i, from;
-	int line = 1, depth = 0, start, rc = -1;
+	const char *why = NULL;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
 
-	if ((fp = fopen(path, "r")) == NULL || fstat(fileno(fp), &st) == -1) {
-		if (from_file != NULL)
-			error_at(ld, from_file, from_line, "include: cannot "
-			    "read %s: %s", path, strerror(errno));
-		else
-			error_at(ld, path, 0, "cannot read: %s",
-			    strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
-		const char *why = S_ISREG(st.st_mode) ?
-		    "file too large" : "not a regular file";
-
-		if (from_file != NULL)
-			error_at(ld, from_file, from_line, "include: %s: %s",
-			    path, why);
-		else
-			error_at(ld, path, 0, "%s", why);
-		goto done;
-	}
-	buf = xmalloc((size_t)st.st_size + 1);
-	len = fread(buf, 1, (size_t)st.st_size, fp);
-	if (ferror(fp)) {
-		error_at(ld, path, 0, "cannot read: %s", strerror(errno));
-		goto done;
-	}
-	buf[len] = '\0';
-
-	for (i = 0; i < len; i++) {
-		switch (buf[i]) {
-		case '\n':
-			line++;
-			break;
-		case '#':
-			from = i;
-			while (i + 1 < len && buf[i + 1] != '\n')
-				i++;
-			blank(buf, from, i + 1);
-			break;
-		case '/':
-			from = i;
-			if (buf[i + 1] == '/') {
-				while (i + 1 < len && buf[i + 1] != '\n')
-					i++;
-			} else if (buf[i + 1] == '*') {
-				start = line;
-				for (i += 2; i < len; i++) {
-					if (buf[i] == '\n')
-						line++;
-					else if (buf[i] == '*' &&
-					    buf[i + 1] == '/')
-						break;
-				}
-				if (i >= len) {
-					error_at(ld, path, start, "unterminated"
-					    " comment: '/*' without '*/'");
-					goto done;
-				}
-				i++;
-			} else
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = not_regular;
+	else if (st.st_size > CONF_FILE_MAX)
+		why = too_large;
+	else {
+		buf = xmalloc((size_t)st.st_size + 1);
+		while (len < (size_t)st.st_size) {
+			n = read(fd, buf + len, (size_t)st.st_size - len);
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == -1)
+				why = strerror(errno);
+			if (n <= 0)
 				break;
-			blank(buf, from, i + 1);
-			break;
-		case '"':
-		case '\'':
-			start = line;
-			if (skip_string(buf, len, &i, &line) == -1) {
-				error_at(ld, path, start, "unterminated string:"
-				    " missing closing %c", buf[i]);
-				goto done;
-			}
-			break;
-		case '$':
-			/* ${VAR}, which may hold anything but '}'. */
-			if (buf[i + 1] == '{' && strchr(buf + i, '}') != NULL) {
-				for (i += 2; buf[i] != '}'; i++)
-					if (buf[i] == '\n')
-						line++;
-			}
-			break;
-		case '{':
-			if (depth < BRACE_DEPTH_MAX)
-				open_line[depth] = line;
-			depth++;
-			break;
-		case '}':
-			if (depth > 0)
-				depth--;
-			break;
+			len += (size_t)n;
 		}
 	}
-	if (depth > 0) {
-		error_at(ld, path, open_line[(depth > BRACE_DEPTH_MAX ?
-		    BRACE_DEPTH_MAX : depth) - 1], "'{' is not closed: "
-		    "unexpected end of file");
-		goto done;
+	if (fd != -1)
+		close(fd);
+	if (why != NULL) {
+		bool cannot = why != not_regular && why != too_large;
+
+		if (from_file != NULL)
+			error_at(ld, from_file, from_line, "include: %s%s: %s",
+			    cannot ? "cannot read " : "", path, why);
+		else
+			error_at(ld, path, 0, "%s%s", cannot ?
+			    "cannot read: " : "", why);
+		if (!ld->in_include_dir && from_file == NULL &&
+		    strcmp(path, ld->mainpath) == 0)
+			ld->main_unreadable = true;
+		free(buf);
+		return -1;
 	}
+	buf[len] = '\0';
 	*textp = buf;
 	*lenp = len;
-	buf = NULL;
-	rc = 0;
-done:
-	free(buf);
-	if (fp != NULL)
-		fclose(fp);
-	return rc;
+	return 0;
 }
 
 /*
@@ -549,14 +485,23 @@ path_relative_to(const char *from, const char *name)
 	return xasprintf("%.*s/%s", (int)(slash - from), from, name);
 }
 
-/* The absolute directory of FILE, for %(here)s. */
+/*
+ * The absolute directory of FILE, for %(here)s.  FILE need not exist (a
+ * buffer named by conf_load_buffer()): then it is taken from the working
+ * directory.
+ */
 static char *
 dir_of(const char *file)
 {
-	char *dir, *slash;
+	char *dir, *slash, *cwd;
 
-	if ((dir = realpath(file, NULL)) == NULL)
-		dir = xstrdup(file);
+	if ((dir = realpath(file, NULL)) == NULL) {
+		if (file[0] != '/' && (cwd = getcwd(NULL, 0)) != NULL) {
+			dir = xasprintf("%s/%s", cwd, file);
+			free(cwd);
+		} else
+			dir = xstrdup(file);
+	}
 	if ((slash = strrchr(dir, '/')) == NULL) {
 		free(dir);
 		return xstrdup(".");
@@ -570,140 +515,38 @@ dir_of(const char *file)
 
 /* ------------------------------------------------------------ values */
 
-/* Parse a decimal integer.  Returns -1 when S is not one. */
-static int
-parse_number(const char *s, long long *out)
+/* uname's nodename, for %(host_node_name)s; NULL when unknown. */
+static const char *
+node_name(struct utsname *u)
 {
-	char *end;
-
-	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (*end != '\0')
-		return -1;
-	return 0;
-}
-
-/* Parse an octal mode 0..0777 ("022", "0660").  Returns -1 if invalid. */
-static int
-parse_mode(const char *s, int *out)
-{
-	long v = 0;
-
-	if (s == NULL || *s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '7')
-			return -1;
-		v = v * 8 + (*s - '0');
-		if (v > 0777)
-			return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
-/* Parse a boolean as libconfuse does.  Returns -1 if invalid. */
-static int
-parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
-
-	for (size_t i = 0; i < 3; i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*out = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*out = false;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* A valid environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
-static bool
-valid_env_name(const char *s, size_t len)
-{
-	if (len == 0 || isdigit((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	return true;
-}
-
-/* Integer option WHICH of program PC, MIN..MAX, into *OUT. */
-static int
-program_int(struct load *ld, cfg_t *sec, struct program_conf *pc,
-    enum popt which, long long min, long long max, int *out)
-{
-	const char *name = popt_names[which];
-	const char *s = cfg_getstr(sec, name);
-	long long v;
-
-	if (parse_number(s, &v) == -1) {
-		program_error(ld, pc, which, "%s = %s: not a whole number",
-		    name, s);
-		return -1;
-	}
-	if (v < min || v > max) {
-		if (max == INT_MAX)
-			program_error(ld, pc, which, "%s = %s: must be %lld "
-			    "or more", name, s, min);
-		else
-			program_error(ld, pc, which, "%s = %s: must be "
-			    "between %lld and %lld", name, s, min, max);
-		return -1;
-	}
-	*out = (int)v;
-	return 0;
-}
-
-/* Optional string option WHICH: NULL when unset; empty is an error. */
-static char *
-program_str(struct load *ld, cfg_t *sec, struct program_conf *pc,
-    enum popt which)
-{
-	const char *s = cfg_getstr(sec, popt_names[which]);
-
-	if (s == NULL)
-		return NULL;
-	if (*s == '\0') {
-		program_error(ld, pc, which, "%s must not be empty",
-		    popt_names[which]);
-		return NULL;
-	}
-	return xstrdup(s);
+	return uname(u) == 0 ? u->nodename : NULL;
 }
 
 /*
  * Expand S for every process number FIRST..LAST of PC (once if S does not
- * use the number), reporting the first failure against option WHICH.
+ * use the number) in CTX, reporting the first failure against option row
+ * WHICH.
  */
 static void
 check_expansion(struct load *ld, const struct program_conf *pc,
-    enum popt which, const char *what, const char *s, long long first,
-    long long last)
+    struct expand_ctx *ctx, int which, const char *s, bool program,
+    long long first, long long last)
 {
-	struct expand_ctx ctx = { pc->name, 0, pc->here };
+	const char *what = conf_program_options[which].name;
 	char err[256];
 	char *v;
 	bool per_num = strstr(s, "%(process_num)") != NULL;
 
 	for (long long n = first; n <= last; n++) {
-		ctx.process_num = (int)n;
-		if ((v = words_expand(s, &ctx, err, sizeof(err))) == NULL) {
+		ctx->process_num = (int)n;
+		if ((v = words_expand(s, ctx, err, sizeof(err))) == NULL) {
 			/* The daemon's environment is not the client's. */
 			if (client_mode && strstr(err, "ENV_") != NULL)
 				return;
 			program_error(ld, pc, which, "%s: %s", what, err);
 			return;
 		}
-		if (which == P_COMMAND && s == pc->words[0] && *v == '\0') {
+		if (program && *v == '\0') {
 			program_error(ld, pc, which, "%s: the program to run "
 			    "expands to an empty string", what);
 			free(v);
@@ -715,90 +558,110 @@ check_expansion(struct load *ld, const struct program_conf *pc,
 	}
 }
 
+/* Expansions in every option that has them, for every process number. */
+static void
+program_expansions(struct load *ld, const struct program_conf *pc,
+    bool nums_ok)
+{
+	struct utsname u;
+	struct expand_ctx ctx = {
+		.program_name = pc->name, .here = pc->here,
+		.numprocs = pc->numprocs, .host_node_name = node_name(&u),
+	};
+	long long first = pc->numprocs_start;
+	long long last = nums_ok ? first + pc->numprocs - 1 : first;
+
+	for (size_t i = 0; i < conf_program_noptions; i++) {
+		const struct conf_option *o = &conf_program_options[i];
+		char *const *v;
+		const char *s;
+
+		if (!(o->flags & CONF_OPT_EXPAND))
+			continue;
+		switch (o->kind) {
+		case CONF_KIND_COMMAND:
+			for (v = pc->words; v != NULL && *v != NULL; v++)
+				check_expansion(ld, pc, &ctx, (int)i, *v,
+				    v == pc->words, first, last);
+			break;
+		case CONF_KIND_ENVIRONMENT:
+			v = *(char **const *)(const void *)
+			    ((const char *)pc + o->offset);
+			for (; v != NULL && *v != NULL; v++)
+				check_expansion(ld, pc, &ctx, (int)i, *v,
+				    false, first, last);
+			break;
+		default:
+			s = *(const char *const *)(const void *)
+			    ((const char *)pc + o->offset);
+			if (s != NULL)
+				check_expansion(ld, pc, &ctx, (int)i, s,
+				    false, first, last);
+			break;
+		}
+	}
+}
+
 static void
 program_conf_free(struct program_conf *pc)
 {
 	if (pc == NULL)
 		return;
+	for (size_t i = 0; i < conf_program_noptions; i++)
+		conf_option_free(&conf_program_options[i], pc);
 	free(pc->name);
 	free(pc->file);
 	free(pc->here);
-	free(pc->command);
-	strv_free(pc->words);
-	free(pc->user);
-	free(pc->directory);
-	strv_free(pc->environment);
-	free(pc->lockfile);
-	free(pc->syslog_ident);
+	/* Part II fields whose options have no row yet. */
 	free(pc->ready_probe);
 	free(pc->healthcheck);
-	if (pc->depends_on != NULL)
-		for (char **d = pc->depends_on; *d != NULL; d++)
-			free(*d);
-	free(pc->depends_on);
+	strv_free(pc->depends_on);
 	free(pc);
 }
 
-/* Program name: [A-Za-z0-9_.-], 1..CONF_NAME_MAX characters. */
-static bool
-valid_program_name(struct load *ld, struct program_conf *pc)
+static void
+group_free(struct conf_group *g)
 {
-	size_t len = strlen(pc->name);
+	if (g == NULL)
+		return;
+	free(g->name);
+	free(g->file);
+	strv_free(g->programs);
+	free(g);
+}
+
+/*
+ * A program or group NAME (KIND "program" or "group") at FILE:LINE:
+ * [A-Za-z0-9_.-], 1..CONF_NAME_MAX characters, not the reserved "all".
+ */
+static bool
+valid_name(struct load *ld, const char *kind, const char *name,
+    const char *file, int line)
+{
+	size_t len = strlen(name);
 
 	if (len == 0) {
-		error_at(ld, pc->file, pc->line, "program name must not be "
-		    "empty");
+		error_at(ld, file, line, "%s name must not be empty", kind);
 		return false;
 	}
 	if (len > CONF_NAME_MAX) {
-		error_at(ld, pc->file, pc->line, "program %s: name is longer "
-		    "than %d characters", pc->name, CONF_NAME_MAX);
+		error_at(ld, file, line, "%s %s: name is longer than %d "
+		    "characters", kind, name, CONF_NAME_MAX);
 		return false;
 	}
-	if (strspn(pc->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len) {
-		error_at(ld, pc->file, pc->line, "program \"%s\": invalid "
-		    "name: use only letters, digits, '_', '-' and '.'",
-		    pc->name);
+		error_at(ld, file, line, "%s \"%s\": invalid name: use only "
+		    "letters, digits, '_', '-' and '.'", kind, name);
+		return false;
+	}
+	if (strcmp(name, RESERVED_NAME) == 0) {
+		error_at(ld, file, line, "%s %s: the name %s is reserved "
+		    "(mwsupctl uses it for every process): choose another",
+		    kind, name, RESERVED_NAME);
 		return false;
 	}
 	return true;
-}
-
-static void
-program_environment(struct load *ld, cfg_t *sec, struct program_conf *pc)
-{
-	unsigned int n = cfg_size(sec, "environment");
-	size_t keylen;
-
-	pc->environment = xcalloc(n + 1, sizeof(char *));
-	for (unsigned int i = 0; i < n; i++) {
-		const char *e = cfg_getnstr(sec, "environment", i);
-		const char *eq = strchr(e, '=');
-
-		pc->environment[i] = xstrdup(e);
-		if (eq == NULL) {
-			program_error(ld, pc, P_ENVIRONMENT, "environment: "
-			    "\"%s\" is not KEY=VALUE", e);
-			continue;
-		}
-		keylen = (size_t)(eq - e);
-		if (!valid_env_name(e, keylen)) {
-			program_error(ld, pc, P_ENVIRONMENT, "environment: "
-			    "\"%s\": \"%.*s\" is not a valid variable name "
-			    "(letters, digits and '_', not starting with a "
-			    "digit)", e, (int)keylen, e);
-			continue;
-		}
-		for (unsigned int j = 0; j < i; j++) {
-			if (strncmp(pc->environment[j], e, keylen + 1) == 0) {
-				program_error(ld, pc, P_ENVIRONMENT,
-				    "environment: %.*s is set twice",
-				    (int)keylen, e);
-				break;
-			}
-		}
-	}
 }
 
 void
@@ -807,27 +670,25 @@ conf_set_client_mode(bool on)
 	client_mode = on;
 }
 
-static void
-program_user(struct load *ld, cfg_t *sec, struct program_conf *pc)
+/* Strings of option O in section SEC: *NP of them (a list may be empty). */
+static const char **
+option_values(cfg_t *sec, const struct conf_option *o, size_t *np)
 {
-	struct passwd *pw;
+	const char **v;
+	size_t n;
 
-	if ((pc->user = program_str(ld, sec, pc, P_USER)) == NULL ||
-	    client_mode)
-		return;
-	errno = 0;
-	if ((pw = getpwnam(pc->user)) == NULL) {
-		if (errno != 0 && errno != ENOENT && errno != ESRCH)
-			program_error(ld, pc, P_USER, "user = %s: cannot look "
-			    "up user: %s", pc->user, strerror(errno));
-		else
-			program_error(ld, pc, P_USER, "user = %s: no such "
-			    "user", pc->user);
-		return;
+	if (!conf_option_is_list(o)) {
+		v = xcalloc(2, sizeof(*v));
+		v[0] = cfg_getstr(sec, o->name);
+		*np = v[0] != NULL;
+		return v;
 	}
-	if (geteuid() != 0 && pw->pw_uid != geteuid())
-		program_error(ld, pc, P_USER, "user = %s: mwsupd must run "
-		    "as root to switch users", pc->user);
+	n = cfg_size(sec, o->name);
+	v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = cfg_getnstr(sec, o->name, (unsigned int)i);
+	*np = n;
+	return v;
 }
 
 /*
@@ -838,13 +699,12 @@ program_user(struct load *ld, cfg_t *sec, struct program_conf *pc)
 static void
 program_add(struct load *ld, cfg_t *sec, int line)
 {
+	struct msglist msgs = MSGLIST_INIT;
 	struct program_conf *pc;
-	const char *s;
-	char err[256];
-	bool nums_ok = true;
-	long long first, last;
-	long long v;
-	int sig;
+	bool ok[PROGRAM_OPTS_MAX], nums_ok;
+	int numprocs = -1, numprocs_start = -1;
+	const char **values;
+	size_t n;
 
 	pc = xcalloc(1, sizeof(*pc));
 	pc->name = xstrdup(sec->title != NULL ? sec->title : "");
@@ -854,124 +714,49 @@ program_add(struct load *ld, cfg_t *sec, int line)
 	pc->here = dir_of(pc->file);
 	pc->umask = -1;
 
-	if (!valid_program_name(ld, pc)) {
+	if (!valid_name(ld, "program", pc->name, pc->file, pc->line)) {
 		/* Other messages would name it; one report is enough. */
 		program_conf_free(pc);
 		return;
 	}
 
-	if ((s = cfg_getstr(sec, "command")) == NULL)
-		program_error(ld, pc, P_NOPTS, "command is required");
-	else if (s[strspn(s, " \t\n")] == '\0') {
-		pc->command = xstrdup(s);
-		program_error(ld, pc, P_COMMAND, "command must not be empty");
-	} else {
-		pc->command = xstrdup(s);
-		if ((pc->words = words_split(s, err, sizeof(err))) == NULL)
-			program_error(ld, pc, P_COMMAND, "command: %s", err);
+	for (size_t i = 0; i < conf_program_noptions; i++) {
+		const struct conf_option *o = &conf_program_options[i];
+		char **field = (char **)(void *)((char *)pc + o->offset);
+
+		if (strcmp(o->name, "numprocs") == 0)
+			numprocs = (int)i;
+		else if (strcmp(o->name, "numprocs_start") == 0)
+			numprocs_start = (int)i;
+		values = option_values(sec, o, &n);
+		if (n == 0 && (o->flags & CONF_OPT_REQUIRED)) {
+			program_error(ld, pc, -1, "%s is required", o->name);
+			ok[i] = false;
+		} else {
+			ok[i] = conf_option_convert(o, pc, values, n,
+			    !client_mode, &msgs) == 0;
+			for (size_t m = 0; m < msgs.n; m++)
+				program_error(ld, pc, (int)i, "%s%s",
+				    msgs.msgs[m], n == 1 && values[0][0] &&
+				    values[0][strlen(values[0]) - 1] == ';' ?
+				    " (remove the ';': options are separated "
+				    "by blanks or new lines)" : "");
+			msglist_clear(&msgs);
+		}
+		free(values);
+		if ((o->flags & CONF_OPT_NAME_DEFAULT) && *field == NULL)
+			*field = xstrdup(pc->name);
 	}
 
-	if (program_int(ld, sec, pc, P_NUMPROCS, 1, CONF_NUMPROCS_MAX,
-	    &pc->numprocs) == -1)
-		nums_ok = false;
-	if (program_int(ld, sec, pc, P_NUMPROCS_START, 0, INT_MAX,
-	    &pc->numprocs_start) == -1)
-		nums_ok = false;
+	nums_ok = numprocs >= 0 && numprocs_start >= 0 && ok[numprocs] &&
+	    ok[numprocs_start];
 	if (nums_ok && pc->numprocs_start > INT_MAX - (pc->numprocs - 1)) {
-		program_error(ld, pc, P_NUMPROCS_START, "numprocs_start = %d: "
+		program_error(ld, pc, numprocs_start, "numprocs_start = %d: "
 		    "with numprocs = %d the process numbers would exceed %d",
 		    pc->numprocs_start, pc->numprocs, INT_MAX);
 		nums_ok = false;
 	}
-
-	s = cfg_getstr(sec, "autostart");
-	if (parse_bool(s, &pc->autostart) == -1)
-		program_error(ld, pc, P_AUTOSTART, "autostart = %s: must be "
-		    "true or false", s);
-
-	s = cfg_getstr(sec, "autorestart");
-	if (strcasecmp(s, "unexpected") == 0)
-		pc->autorestart = AUTORESTART_UNEXPECTED;
-	else {
-		bool b;
-
-		if (parse_bool(s, &b) == -1)
-			program_error(ld, pc, P_AUTORESTART, "autorestart = "
-			    "%s: must be true, false or unexpected", s);
-		else
-			pc->autorestart = b ? AUTORESTART_TRUE :
-			    AUTORESTART_FALSE;
-	}
-
-	for (unsigned int i = 0; i < cfg_size(sec, "normal_exit"); i++) {
-		s = cfg_getnstr(sec, "normal_exit", i);
-		if (parse_number(s, &v) == -1 || v < 0 || v > 255) {
-			program_error(ld, pc, P_NORMAL_EXIT, "normal_exit: %s "
-			    "is not an exit code (0 to 255)", s);
-			continue;
-		}
-		pc->normal_exit[v / 8] |= (unsigned char)(1u << (v % 8));
-	}
-
-	program_int(ld, sec, pc, P_STARTSECS, 0, CONF_SECS_MAX,
-	    &pc->startsecs);
-	program_int(ld, sec, pc, P_STARTRETRIES, 0, CONF_RETRIES_MAX,
-	    &pc->startretries);
-
-	s = cfg_getstr(sec, "stopsignal");
-	pc->stopsignal = isalpha((unsigned char)s[0]) ? signame_parse(s) : -1;
-	for (sig = 0; sig < (int)(sizeof(stopsignals) /
-	    sizeof(stopsignals[0])); sig++)
-		if (stopsignals[sig] == pc->stopsignal)
-			break;
-	if (sig == (int)(sizeof(stopsignals) / sizeof(stopsignals[0])))
-		program_error(ld, pc, P_STOPSIGNAL, "stopsignal = %s: must "
-		    "be one of TERM, INT, QUIT, HUP, KILL, USR1, USR2", s);
-
-	program_int(ld, sec, pc, P_STOPWAITSECS, 0, CONF_SECS_MAX,
-	    &pc->stopwaitsecs);
-
-	s = cfg_getstr(sec, "killmode");
-	if (strcmp(s, "group") == 0)
-		pc->killmode = KILLMODE_GROUP;
-	else if (strcmp(s, "process") == 0)
-		pc->killmode = KILLMODE_PROCESS;
-	else
-		program_error(ld, pc, P_KILLMODE, "killmode = %s: must be "
-		    "group or process", s);
-
-	program_user(ld, sec, pc);
-	pc->directory = program_str(ld, sec, pc, P_DIRECTORY);
-
-	if ((s = cfg_getstr(sec, "umask")) != NULL &&
-	    parse_mode(s, &pc->umask) == -1) {
-		program_error(ld, pc, P_UMASK, "umask = %s: must be an octal "
-		    "mode between 0 and 0777, e.g. 022", s);
-		pc->umask = -1;
-	}
-
-	program_environment(ld, sec, pc);
-	program_int(ld, sec, pc, P_PRIORITY, 0, INT_MAX, &pc->priority);
-	pc->lockfile = program_str(ld, sec, pc, P_LOCKFILE);
-	pc->syslog_ident = program_str(ld, sec, pc, P_SYSLOG_IDENT);
-	if (pc->syslog_ident == NULL)
-		pc->syslog_ident = xstrdup(pc->name);
-
-	/* Expansions, for every process number. */
-	first = pc->numprocs_start;
-	last = nums_ok ? first + pc->numprocs - 1 : first;
-	for (size_t i = 0; pc->words != NULL && pc->words[i] != NULL; i++)
-		check_expansion(ld, pc, P_COMMAND, "command", pc->words[i],
-		    first, last);
-	if (pc->directory != NULL)
-		check_expansion(ld, pc, P_DIRECTORY, "directory",
-		    pc->directory, first, last);
-	for (size_t i = 0; pc->environment[i] != NULL; i++)
-		check_expansion(ld, pc, P_ENVIRONMENT, "environment",
-		    pc->environment[i], first, last);
-	if (pc->lockfile != NULL)
-		check_expansion(ld, pc, P_LOCKFILE, "lockfile", pc->lockfile,
-		    first, last);
+	program_expansions(ld, pc, nums_ok);
 
 	for (size_t i = 0; i < ld->nprograms; i++) {
 		const struct program_conf *other = ld->programs[i];
@@ -991,11 +776,156 @@ program_add(struct load *ld, cfg_t *sec, int line)
 	ld->programs[ld->nprograms++] = pc;
 }
 
+/*
+ * Convert the group section SEC, opened at LINE.  Its program names are
+ * checked against the programs once every file is read (groups_check()).
+ */
+static void
+group_add(struct load *ld, cfg_t *sec, int line)
+{
+	struct conf_group *g = xcalloc(1, sizeof(*g));
+	size_t n = cfg_size(sec, "programs");
+
+	g->name = xstrdup(sec->title != NULL ? sec->title : "");
+	g->file = xstrdup(sec->filename != NULL ? sec->filename :
+	    ld->mainpath);
+	g->line = line;
+	g->programs = xcalloc(n + 1, sizeof(char *));
+	if (!valid_name(ld, "group", g->name, g->file, g->line)) {
+		group_free(g);
+		return;
+	}
+	if (n == 0)
+		error_at(ld, g->file, line, "group %s: programs must list "
+		    "its programs: programs = {\"a\", \"b\"}", g->name);
+	for (size_t i = 0; i < n; i++) {
+		const char *p = cfg_getnstr(sec, "programs", (unsigned int)i);
+		bool twice = false;
+
+		for (size_t j = 0; j < g->nprograms; j++)
+			twice = twice || strcmp(g->programs[j], p) == 0;
+		if (twice)
+			error_at(ld, g->file, line, "group %s: program %s is "
+			    "listed twice", g->name, p);
+		else
+			g->programs[g->nprograms++] = xstrdup(p);
+	}
+	for (size_t i = 0; i < ld->ngroups; i++) {
+		if (strcmp(ld->groups[i]->name, g->name) == 0) {
+			error_at(ld, g->file, g->line, "group %s: duplicate "
+			    "group name, first defined at %s:%d", g->name,
+			    ld->groups[i]->file, ld->groups[i]->line);
+			break;
+		}
+	}
+	if (ld->ngroups == ld->groups_cap) {
+		ld->groups_cap = ld->groups_cap ? ld->groups_cap * 2 : 8;
+		ld->groups = xreallocarray(ld->groups, ld->groups_cap,
+		    sizeof(*ld->groups));
+	}
+	ld->groups[ld->ngroups++] = g;
+}
+
+static int
+program_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct program_conf *const *)a)->name,
+	    (*(const struct program_conf *const *)b)->name);
+}
+
+static const struct program_conf *
+program_by_name(struct program_conf **byname, size_t n, const char *name)
+{
+	struct program_conf key = { .name = (char *)(uintptr_t)name };
+	struct program_conf *kp = &key, **found;
+
+	found = bsearch(&kp, byname, n, sizeof(*byname), program_name_cmp);
+	return found != NULL ? *found : NULL;
+}
+
+/* Every group names existing programs and no program's name. */
+static void
+groups_check(struct load *ld)
+{
+	struct program_conf **byname;
+	const struct program_conf *pc;
+
+	if (ld->ngroups == 0)
+		return;
+	byname = xcalloc(ld->nprograms + 1, sizeof(*byname));
+	for (size_t i = 0; i < ld->nprograms; i++)
+		byname[i] = ld->programs[i];
+	if (ld->nprograms > 1)
+		qsort(byname, ld->nprograms, sizeof(*byname),
+		    program_name_cmp);
+	for (size_t i = 0; i < ld->ngroups; i++) {
+		const struct conf_group *g = ld->groups[i];
+
+		if ((pc = program_by_name(byname, ld->nprograms, g->name)))
+			error_at(ld, g->file, g->line, "group %s: a program "
+			    "has the same name (%s:%d): GROUP: and PROGRAM "
+			    "would be ambiguous, rename one", g->name,
+			    pc->file, pc->line);
+		for (size_t j = 0; j < g->nprograms; j++)
+			if (!program_by_name(byname, ld->nprograms,
+			    g->programs[j]))
+				error_at(ld, g->file, g->line, "group %s: no "
+				    "program named %s", g->name, g->programs[j]);
+	}
+	free(byname);
+}
+
+struct env_ref {
+	const char	*s;
+	size_t		 keylen;
+};
+
+static int
+env_ref_cmp(const void *a, const void *b)
+{
+	const struct env_ref *x = a, *y = b;
+	size_t n = x->keylen < y->keylen ? x->keylen : y->keylen;
+	int c = memcmp(x->s, y->s, n);
+
+	if (c != 0)
+		return c;
+	return (x->keylen > y->keylen) - (x->keylen < y->keylen);
+}
+
+/*
+ * Give PC the global entries whose KEY it does not set itself, before its
+ * own: sorted keys, so a long list stays fast.
+ */
+static void
+environment_merge(struct program_conf *pc, char *const *genv)
+{
+	size_t np = strv_len(pc->environment), ng = strv_len(genv), n = 0;
+	struct env_ref *own = xcalloc(np + 1, sizeof(*own));
+	char **merged = xcalloc(np + ng + 1, sizeof(char *));
+
+	for (size_t i = 0; i < np; i++) {
+		own[i].s = pc->environment[i];
+		own[i].keylen = strcspn(own[i].s, "=");
+	}
+	qsort(own, np, sizeof(*own), env_ref_cmp);
+	for (size_t i = 0; i < ng; i++) {
+		struct env_ref key = { genv[i], strcspn(genv[i], "=") };
+
+		if (bsearch(&key, own, np, sizeof(*own), env_ref_cmp) == NULL)
+			merged[n++] = xstrdup(genv[i]);
+	}
+	for (size_t i = 0; i < np; i++)
+		merged[n++] = pc->environment[i];
+	free(pc->environment);
+	free(own);
+	pc->environment = merged;
+}
+
 /* ------------------------------------------------------------ callbacks */
 
-/* Any option of a program section: note the line where it was set. */
+/* Any option of a section: note the line where it was set. */
 static int
-program_option_cb(cfg_t *sec, cfg_opt_t *opt)
+section_option_cb(cfg_t *sec, cfg_opt_t *opt)
 {
 	struct load *ld = loading;
 
@@ -1009,10 +939,20 @@ program_option_cb(cfg_t *sec, cfg_opt_t *opt)
 		ld->sec_line = ld->root->line;
 		memset(ld->popt_line, 0, sizeof(ld->popt_line));
 	}
-	for (int i = 0; i < P_NOPTS; i++)
-		if (strcmp(opt->name, popt_names[i]) == 0)
+	for (size_t i = 0; i < conf_program_noptions; i++)
+		if (strcmp(opt->name, conf_program_options[i].name) == 0)
 			ld->popt_line[i] = sec->line;
 	return 0;
+}
+
+/* The line of the '{' of section SEC, which has just closed. */
+static int
+section_line(struct load *ld, cfg_t *sec)
+{
+	if (ld->sec == sec)
+		return ld->sec_line;
+	memset(ld->popt_line, 0, sizeof(ld->popt_line));
+	return sec->line;
 }
 
 /* A program section has closed: convert it and drop it from the tree. */
@@ -1022,21 +962,54 @@ program_closed_cb(cfg_t *cfg, cfg_opt_t *opt)
 	struct load *ld = loading;
 	unsigned int n = cfg_opt_size(opt);
 	cfg_t *sec;
-	int line;
 
+	(void)cfg;
 	if (n == 0)
 		return 0;
 	sec = cfg_opt_getnsec(opt, n - 1);
-	if (ld->sec == sec)
-		line = ld->sec_line;
-	else {
-		line = sec->line;
-		memset(ld->popt_line, 0, sizeof(ld->popt_line));
-	}
-	program_add(ld, sec, line);
+	program_add(ld, sec, section_line(ld, sec));
 	cfg_opt_rmnsec(opt, n - 1);
 	ld->sec = NULL;
 	return 0;
+}
+
+/* A group section has closed: convert it and drop it from the tree. */
+static int
+group_closed_cb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct load *ld = loading;
+	unsigned int n = cfg_opt_size(opt);
+	cfg_t *sec;
+
+	(void)cfg;
+	if (n == 0)
+		return 0;
+	sec = cfg_opt_getnsec(opt, n - 1);
+	group_add(ld, sec, section_line(ld, sec));
+	cfg_opt_rmnsec(opt, n - 1);
+	ld->sec = NULL;
+	return 0;
+}
+
+/* A global option in an include_dir file is an error. */
+static bool
+global_refused(struct load *ld, cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *file = cfg->filename != NULL ? cfg->filename :
+	    ld->mainpath;
+
+	if (!ld->in_include_dir)
+		return false;
+	/* libconfuse validates a list twice; one report. */
+	if (ld->refused_cfg == cfg && ld->refused_line == cfg->line &&
+	    ld->refused_opt == opt)
+		return true;
+	ld->refused_cfg = cfg;
+	ld->refused_line = cfg->line;
+	ld->refused_opt = opt;
+	error_at(ld, file, cfg->line, "%s: global options are not allowed in "
+	    "include_dir files, only program sections", opt->name);
+	return true;
 }
 
 /* A global option: note where; refuse it in include_dir files. */
@@ -1047,12 +1020,8 @@ global_option_cb(cfg_t *cfg, cfg_opt_t *opt)
 	const char *file = cfg->filename != NULL ? cfg->filename :
 	    ld->mainpath;
 
-	if (ld->in_include_dir) {
-		error_at(ld, file, cfg->line, "%s: global options are not "
-		    "allowed in include_dir files, only program sections",
-		    opt->name);
+	if (global_refused(ld, cfg, opt))
 		return 0;
-	}
 	for (int i = 0; i < G_NOPTS; i++) {
 		if (strcmp(opt->name, gopt_names[i]) == 0) {
 			free(ld->gopt_value[i]);
@@ -1065,12 +1034,34 @@ global_option_cb(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
-static int	parse_file(struct load *, const char *, const char *, int);
+/* The global environment: the list as it stands (`+=` included). */
+static int
+global_env_cb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	struct load *ld = loading;
+	unsigned int n = cfg_size(cfg, opt->name);
+
+	if (global_refused(ld, cfg, opt))
+		return 0;
+	strv_free(ld->genv);
+	free(ld->genv_file);
+	ld->genv = xcalloc(n + 1, sizeof(char *));
+	for (unsigned int i = 0; i < n; i++)
+		ld->genv[i] = xstrdup(cfg_getnstr(cfg, opt->name, i));
+	ld->genv_file = xstrdup(cfg->filename != NULL ? cfg->filename :
+	    ld->mainpath);
+	ld->genv_line = cfg->line;
+	return 0;
+}
+
+static int	parse_file(struct load *, const char *, const char *, int,
+		    const char *, size_t);
 
 /*
  * include("FILE"): parse FILE, relative to the including file, right here.
  * A file that cannot be read is reported and skipped; a syntax error in it
- * ends the including file's parse too (as with a textual include).
+ * ends the including file's parse too (as with a textual include), except
+ * in a lenient load, which reads on for the socket.
  */
 static int
 include_cb(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
@@ -1081,6 +1072,7 @@ include_cb(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
 	char *path;
 	int rc;
 
+	(void)opt;
 	if (argc != 1) {
 		error_at(ld, file, cfg->line, "include() takes one file name");
 		return 0;
@@ -1091,35 +1083,49 @@ include_cb(cfg_t *cfg, cfg_opt_t *opt, int argc, const char **argv)
 		return 0;
 	}
 	path = path_relative_to(file, argv[0]);
-	rc = parse_file(ld, path, file, cfg->line);
+	rc = parse_file(ld, path, file, cfg->line, NULL, 0);
 	free(path);
-	return rc == -2 ? 1 : 0;
+	return rc == -2 && !ld->lenient ? 1 : 0;
 }
 
 /* ------------------------------------------------------------ loading */
 
 /*
- * Parse PATH (named by an include() at FROM_FILE:FROM_LINE, or NULL) into
- * a tree of its own and drop it: the callbacks collect the programs and
- * globals.  Returns 0; -1 when PATH could not be read; -2 after a syntax
- * error.  Every problem is reported.
+ * Parse PATH (named by an include() at FROM_FILE:FROM_LINE, or NULL), or
+ * the LEN bytes of BUFFER under that name, into a tree of its own and
+ * drop it: the callbacks collect the sections and globals.  Returns 0; -1
+ * when PATH could not be read; -2 after a syntax error.  Every problem is
+ * reported.
  */
 static int
 parse_file(struct load *ld, const char *path, const char *from_file,
-    int from_line)
+    int from_line, const char *buffer, size_t len)
 {
-	size_t nerrs = ld->errs->n, len;
+	size_t nerrs = ld->errs->n;
 	cfg_t *cfg, *saved_root = ld->root;
+	const char *saved_text = ld->text;
+	bool saved_mute = ld->mute, scanned;
 	char *text;
 	FILE *fp = NULL;
 	int rc;
 
-	if (file_read(ld, path, from_file, from_line, &text, &len) == -1)
+	if (buffer != NULL) {
+		text = xmalloc(len + 1);
+		memcpy(text, buffer, len);
+		text[len] = '\0';
+	} else if (file_read(ld, path, from_file, from_line, &text,
+	    &len) == -1)
 		return -1;
+	scanned = conf_scan(text, len, path, ld->errs) == 0;
+	if (!scanned && !ld->lenient) {
+		free(text);
+		return -1;
+	}
 	if (len == 0) {			/* fmemopen() may refuse it */
 		free(text);
 		return 0;
 	}
+	schema();
 	if ((cfg = cfg_init(root_opts, CFGF_NONE)) == NULL ||
 	    (fp = fmemopen(text, len, "r")) == NULL) {
 		error_at(ld, path, 0, "cannot set up the parser: %s",
@@ -1133,10 +1139,14 @@ parse_file(struct load *ld, const char *path, const char *from_file,
 	cfg->filename = xstrdup(path);
 	ld->root = cfg;
 	ld->sec = NULL;
+	ld->text = text;
+	ld->mute = ld->mute || !scanned;
 	ld->depth++;
 	rc = cfg_parse_fp(cfg, fp);
 	ld->depth--;
 	ld->root = saved_root;
+	ld->text = saved_text;
+	ld->mute = saved_mute;
 	fclose(fp);
 	free(text);
 	/*
@@ -1148,6 +1158,8 @@ parse_file(struct load *ld, const char *path, const char *from_file,
 		cfg->name = xstrdup("include");
 	}
 	cfg_free(cfg);
+	if (!scanned)
+		return -1;
 	if (rc == CFG_SUCCESS)
 		return 0;
 	if (ld->errs->n == nerrs)
@@ -1165,6 +1177,53 @@ global_value(struct load *ld, enum gopt which)
 		if (strcmp(root_opts[i].name, gopt_names[which]) == 0)
 			return root_opts[i].def.string;
 	return NULL;
+}
+
+/* The socket as set (relative: to the main file), or NULL if unusable. */
+static char *
+socket_from_load(struct load *ld)
+{
+	const char *s = global_value(ld, G_SOCKET);
+	char *path;
+
+	if (*s == '\0')
+		return NULL;
+	path = path_relative_to(ld->mainabs, s);
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* The global environment: valid entries, valid expansions. */
+static void
+global_environment(struct load *ld, struct conf *conf)
+{
+	struct msglist msgs = MSGLIST_INIT;
+	struct utsname u;
+	struct expand_ctx ctx = {
+		.program_name = "", .here = ".", .numprocs = 1,
+		.host_node_name = node_name(&u),
+	};
+	char err[256];
+	char *v;
+
+	conf->environment = ld->genv != NULL ? ld->genv : xcalloc(1,
+	    sizeof(char *));
+	ld->genv = NULL;
+	conf_environment_check(conf->environment, &msgs);
+	for (size_t i = 0; i < msgs.n; i++)
+		error_at(ld, ld->genv_file, ld->genv_line, "%s", msgs.msgs[i]);
+	msglist_clear(&msgs);
+	for (size_t i = 0; conf->environment[i] != NULL; i++) {
+		if ((v = words_expand(conf->environment[i], &ctx, err,
+		    sizeof(err))) != NULL)
+			free(v);
+		else if (!(client_mode && strstr(err, "ENV_") != NULL))
+			error_at(ld, ld->genv_file, ld->genv_line,
+			    "environment: %s", err);
+	}
 }
 
 static void
@@ -1186,7 +1245,7 @@ globals_from_load(struct load *ld, struct conf *conf)
 		    sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
 
 	s = global_value(ld, G_SOCKET_MODE);
-	if (parse_mode(s, &conf->socket_mode) == -1)
+	if (conf_parse_mode(s, &conf->socket_mode) == -1)
 		global_error(ld, G_SOCKET_MODE, "socket_mode = %s: must be an "
 		    "octal mode between 0 and 0777, e.g. 0660", s);
 
@@ -1224,7 +1283,7 @@ globals_from_load(struct load *ld, struct conf *conf)
 		    "syslog or stderr", s);
 
 	s = global_value(ld, G_EXIT_WHEN_DONE);
-	if (parse_bool(s, &b) == -1)
+	if (conf_parse_bool(s, &b) == -1)
 		global_error(ld, G_EXIT_WHEN_DONE, "exit_when_done = %s: must "
 		    "be true or false", s);
 	conf->exit_when_done = b;
@@ -1236,6 +1295,7 @@ globals_from_load(struct load *ld, struct conf *conf)
 		else
 			conf->include_dir = path_relative_to(ld->mainpath, s);
 	}
+	global_environment(ld, conf);
 }
 
 /* scandir() filter: *.conf, not hidden. */
@@ -1277,7 +1337,7 @@ include_dir_load(struct load *ld, const char *dir)
 		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
 		    !(have_main && st.st_dev == mainst.st_dev &&
 		    st.st_ino == mainst.st_ino))
-			parse_file(ld, path, NULL, 0);
+			parse_file(ld, path, NULL, 0, NULL, 0);
 		free(path);
 		free(ents[i]);
 	}
@@ -1296,41 +1356,80 @@ program_cmp(const void *a, const void *b)
 	return strcmp(pa->name, pb->name);
 }
 
-struct conf *
-conf_load(const char *path, struct msglist *errs)
+static int
+group_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct conf_group *const *)a)->name,
+	    (*(const struct conf_group *const *)b)->name);
+}
+
+/*
+ * Load PATH (or BUFFER, LEN bytes, named PATH) with LD set up by the
+ * caller.  Returns the conf as far as it got, even with errors.
+ */
+static struct conf *
+load_run(struct load *ld, const char *path, const char *buffer, size_t len,
+    bool *parsed)
+{
+	struct conf *conf;
+
+	ld->mainpath = path;
+	if ((ld->mainabs = realpath(path, NULL)) == NULL)
+		ld->mainabs = xstrdup(path);
+	loading = ld;
+
+	conf = xcalloc(1, sizeof(*conf));
+	conf->path = xstrdup(path);
+	*parsed = false;
+	if (parse_file(ld, path, NULL, 0, buffer, len) == 0) {
+		*parsed = true;
+		globals_from_load(ld, conf);
+		if (conf->include_dir != NULL)
+			include_dir_load(ld, conf->include_dir);
+	}
+	groups_check(ld);
+	for (size_t i = 0; conf->environment != NULL &&
+	    conf->environment[0] != NULL && i < ld->nprograms; i++)
+		environment_merge(ld->programs[i], conf->environment);
+
+	conf->programs = ld->programs;
+	conf->nprograms = ld->nprograms;
+	if (conf->nprograms > 0)
+		qsort(conf->programs, conf->nprograms,
+		    sizeof(*conf->programs), program_cmp);
+	conf->groups = ld->groups;
+	conf->ngroups = ld->ngroups;
+	if (conf->ngroups > 0)
+		qsort(conf->groups, conf->ngroups, sizeof(*conf->groups),
+		    group_cmp);
+	strv_free(ld->genv);
+	free(ld->genv_file);
+	loading = NULL;
+	return conf;
+}
+
+static void
+load_done(struct load *ld)
+{
+	for (int i = 0; i < G_NOPTS; i++) {
+		free(ld->gopt_value[i]);
+		free(ld->gopt_file[i]);
+	}
+	free(ld->mainabs);
+}
+
+static struct conf *
+load(const char *path, const char *buffer, size_t len, struct msglist *errs)
 {
 	struct load ld;
 	struct conf *conf;
 	size_t nerrs = errs->n;
-	bool parsed = false;
+	bool parsed;
 
 	memset(&ld, 0, sizeof(ld));
 	ld.errs = errs;
-	ld.mainpath = path;
-	if ((ld.mainabs = realpath(path, NULL)) == NULL)
-		ld.mainabs = xstrdup(path);
-	loading = &ld;
-
-	conf = xcalloc(1, sizeof(*conf));
-	conf->path = xstrdup(path);
-	if (parse_file(&ld, path, NULL, 0) == 0) {
-		parsed = true;
-		globals_from_load(&ld, conf);
-		if (conf->include_dir != NULL)
-			include_dir_load(&ld, conf->include_dir);
-	}
-
-	conf->programs = ld.programs;
-	conf->nprograms = ld.nprograms;
-	if (conf->nprograms > 0)
-		qsort(conf->programs, conf->nprograms,
-		    sizeof(*conf->programs), program_cmp);
-	for (int i = 0; i < G_NOPTS; i++) {
-		free(ld.gopt_value[i]);
-		free(ld.gopt_file[i]);
-	}
-	loading = NULL;
-	free(ld.mainabs);
+	conf = load_run(&ld, path, buffer, len, &parsed);
+	load_done(&ld);
 	if (!parsed || errs->n > nerrs) {
 		if (errs->n == nerrs)
 			msglist_add(errs, "%s: cannot load", path);
@@ -1338,6 +1437,48 @@ conf_load(const char *path, struct msglist *errs)
 		return NULL;
 	}
 	return conf;
+}
+
+struct conf *
+conf_load(const char *path, struct msglist *errs)
+{
+	return load(path, NULL, 0, errs);
+}
+
+struct conf *
+conf_load_buffer(const char *text, size_t len, const char *name,
+    struct msglist *errs)
+{
+	return load(name, text != NULL ? text : "", text != NULL ? len : 0,
+	    errs);
+}
+
+char *
+conf_client_socket(const char *path, struct msglist *warnings)
+{
+	struct load ld;
+	struct conf *conf;
+	bool parsed, saved_mode = client_mode;
+	char *sock;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.errs = warnings;
+	ld.lenient = true;
+	client_mode = true;
+	conf = load_run(&ld, path, NULL, 0, &parsed);
+	client_mode = saved_mode;
+	if (ld.main_unreadable)
+		sock = NULL;
+	else if ((sock = socket_from_load(&ld)) == NULL) {
+		/* A parsed file has had its socket checked already. */
+		if (!parsed)
+			global_error(&ld, G_SOCKET, "socket = \"%s\": not a "
+			    "usable socket path", global_value(&ld, G_SOCKET));
+		sock = xstrdup(RUNSTATEDIR "/mwsup.sock");
+	}
+	load_done(&ld);
+	conf_free(conf);
+	return sock;
 }
 
 void
@@ -1348,172 +1489,19 @@ conf_free(struct conf *conf)
 	for (size_t i = 0; i < conf->nprograms; i++)
 		program_conf_free(conf->programs[i]);
 	free(conf->programs);
+	for (size_t i = 0; i < conf->ngroups; i++)
+		group_free(conf->groups[i]);
+	free(conf->groups);
 	free(conf->path);
 	free(conf->socket);
 	free(conf->socket_group);
 	free(conf->pidfile);
 	free(conf->include_dir);
+	strv_free(conf->environment);
 	free(conf);
 }
 
-/* ------------------------------------------------------------ printing */
-
-/*
- * Print S as a libconfuse double-quoted string that reads back as S:
- * backslash, quote and '$' (which would start a ${VAR} substitution) are
- * escaped, control characters written as escapes.
- */
-static void
-print_quoted(FILE *fp, const char *s)
-{
-	putc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '\\':
-		case '"':
-		case '$':
-			putc('\\', fp);
-			putc(*p, fp);
-			break;
-		case '\n':
-			fputs("\\n", fp);
-			break;
-		case '\t':
-			fputs("\\t", fp);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(fp, "\\x%02x", *p);
-			else
-				putc(*p, fp);
-		}
-	}
-	putc('"', fp);
-}
-
-static void
-print_str_option(FILE *fp, const char *indent, const char *name,
-    const char *value, const char *unset)
-{
-	if (value == NULL) {
-		fprintf(fp, "%s# %s: %s\n", indent, name, unset);
-		return;
-	}
-	fprintf(fp, "%s%s = ", indent, name);
-	print_quoted(fp, value);
-	putc('\n', fp);
-}
-
-static void
-print_program(FILE *fp, const struct program_conf *pc)
-{
-	const char *sep = "";
-
-	fprintf(fp, "\nprogram %s {\n", pc->name);
-	print_str_option(fp, "\t", "command", pc->command, "none");
-	fprintf(fp, "\tnumprocs = %d\n", pc->numprocs);
-	fprintf(fp, "\tnumprocs_start = %d\n", pc->numprocs_start);
-	fprintf(fp, "\tautostart = %s\n", pc->autostart ? "true" : "false");
-	fprintf(fp, "\tautorestart = %s\n", autorestart_name(pc->autorestart));
-	fputs("\tnormal_exit = {", fp);
-	for (int code = 0; code < 256; code++) {
-		if (program_conf_normal_exit(pc, code)) {
-			fprintf(fp, "%s%d", sep, code);
-			sep = ", ";
-		}
-	}
-	fputs("}\n", fp);
-	fprintf(fp, "\tstartsecs = %d\n", pc->startsecs);
-	fprintf(fp, "\tstartretries = %d\n", pc->startretries);
-	fprintf(fp, "\tstopsignal = %s\n", signame_name(pc->stopsignal));
-	fprintf(fp, "\tstopwaitsecs = %d\n", pc->stopwaitsecs);
-	fprintf(fp, "\tkillmode = %s\n", killmode_name(pc->killmode));
-	print_str_option(fp, "\t", "user", pc->user, "none (do not switch)");
-	print_str_option(fp, "\t", "directory", pc->directory,
-	    "none (inherit)");
-	if (pc->umask == -1)
-		fputs("\t# umask: inherited\n", fp);
-	else
-		fprintf(fp, "\tumask = %04o\n", (unsigned int)pc->umask);
-	fputs("\tenvironment = {", fp);
-	for (size_t i = 0; pc->environment[i] != NULL; i++) {
-		if (i > 0)
-			fputs(", ", fp);
-		print_quoted(fp, pc->environment[i]);
-	}
-	fputs("}\n", fp);
-	fprintf(fp, "\tpriority = %d\n", pc->priority);
-	print_str_option(fp, "\t", "lockfile", pc->lockfile, "none");
-	print_str_option(fp, "\t", "syslog_ident", pc->syslog_ident, "none");
-	fputs("}\n", fp);
-}
-
-void
-conf_print(const struct conf *conf, FILE *fp)
-{
-	fputs("# mwsup configuration as loaded: every option with its "
-	    "effective value,\n# programs from include() and include_dir "
-	    "files listed here too.\n", fp);
-	print_str_option(fp, "", "socket", conf->socket, "none");
-	fprintf(fp, "socket_mode = %04o\n", (unsigned int)conf->socket_mode);
-	print_str_option(fp, "", "socket_group", conf->socket_group, "none");
-	print_str_option(fp, "", "pidfile", conf->pidfile, "none");
-	fprintf(fp, "log_facility = %s\n", facility_name(conf->log_facility));
-	fprintf(fp, "log_target = %s\n", log_target_name(conf->log_target));
-	fprintf(fp, "exit_when_done = %s\n",
-	    conf->exit_when_done ? "true" : "false");
-	for (size_t i = 0; i < conf->nprograms; i++)
-		print_program(fp, conf->programs[i]);
-}
-
 /* ------------------------------------------------------------ queries */
-
-static bool
-str_equal(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
-
-static bool
-strv_equal(char *const *a, char *const *b)
-{
-	size_t i;
-
-	if (a == NULL || b == NULL)
-		return a == b;
-	for (i = 0; a[i] != NULL && b[i] != NULL; i++)
-		if (strcmp(a[i], b[i]) != 0)
-			return false;
-	return a[i] == NULL && b[i] == NULL;
-}
-
-bool
-program_conf_equal(const struct program_conf *a, const struct program_conf *b)
-{
-	return str_equal(a->name, b->name) &&
-	    strv_equal(a->words, b->words) &&
-	    a->numprocs == b->numprocs &&
-	    a->numprocs_start == b->numprocs_start &&
-	    a->autostart == b->autostart &&
-	    a->autorestart == b->autorestart &&
-	    memcmp(a->normal_exit, b->normal_exit,
-	    sizeof(a->normal_exit)) == 0 &&
-	    a->startsecs == b->startsecs &&
-	    a->startretries == b->startretries &&
-	    a->stopsignal == b->stopsignal &&
-	    a->stopwaitsecs == b->stopwaitsecs &&
-	    a->killmode == b->killmode &&
-	    str_equal(a->user, b->user) &&
-	    str_equal(a->directory, b->directory) &&
-	    a->umask == b->umask &&
-	    strv_equal(a->environment, b->environment) &&
-	    a->priority == b->priority &&
-	    str_equal(a->lockfile, b->lockfile) &&
-	    str_equal(a->syslog_ident, b->syslog_ident) &&
-	    str_equal(a->here, b->here);
-}
 
 struct program_conf *
 conf_find_program(const struct conf *conf, const char *name)
@@ -1521,6 +1509,15 @@ conf_find_program(const struct conf *conf, const char *name)
 	for (size_t i = 0; i < conf->nprograms; i++)
 		if (strcmp(conf->programs[i]->name, name) == 0)
 			return conf->programs[i];
+	return NULL;
+}
+
+struct conf_group *
+conf_find_group(const struct conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->ngroups; i++)
+		if (strcmp(conf->groups[i]->name, name) == 0)
+			return conf->groups[i];
 	return NULL;
 }
 
@@ -1551,7 +1548,11 @@ int
 conf_expand_proc(const struct program_conf *pc, int num,
     struct proc_spec *spec, char *err, size_t errlen)
 {
-	struct expand_ctx ctx = { pc->name, num, pc->here };
+	struct utsname u;
+	struct expand_ctx ctx = {
+		.program_name = pc->name, .process_num = num, .here = pc->here,
+		.numprocs = pc->numprocs, .host_node_name = node_name(&u),
+	};
 	size_t n;
 
 	memset(spec, 0, sizeof(*spec));

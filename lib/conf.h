@@ -103,6 +103,20 @@ struct program_conf {
 	enum fatal_action fatal_action;
 };
 
+/*
+ * One `group NAME { programs = {...} }` section: a name for a set of
+ * programs, as supervisord's [group:NAME].  Every name in PROGRAMS is a
+ * configured program; a program may belong to several groups.
+ */
+struct conf_group {
+	char		*name;
+	char		*file;		/* file that defines it */
+	int		 line;		/* line of its '{' */
+	char	       **programs;	/* program names, as written, each
+					   once; NULL-terminated */
+	size_t		 nprograms;
+};
+
 struct conf {
 	char		*path;		/* main file, as given */
 	char		*socket;
@@ -113,9 +127,15 @@ struct conf {
 	enum log_target	 log_target;
 	bool		 exit_when_done;
 	char		*include_dir;	/* NULL: none */
+	char	       **environment;	/* global "KEY=VALUE", unexpanded,
+					   NULL-terminated (maybe empty);
+					   already merged into every
+					   program's environment */
 
 	struct program_conf **programs;	/* sorted by priority, then name */
 	size_t		 nprograms;
+	struct conf_group **groups;	/* sorted by name */
+	size_t		 ngroups;
 };
 
 /*
@@ -124,6 +144,37 @@ struct conf {
  * applies).  Never prints.  The caller frees the result with conf_free().
  */
 struct conf	*conf_load(const char *path, struct msglist *errs);
+
+/*
+ * The same, from the LEN bytes of TEXT instead of a file (unit tests).
+ * NAME stands for the file in messages, and include(), include_dir and
+ * relative paths are taken relative to its directory.
+ */
+struct conf	*conf_load_buffer(const char *text, size_t len,
+		    const char *name, struct msglist *errs);
+
+/*
+ * The control socket named by PATH, for a client: as conf_load() in
+ * client mode, but errors elsewhere in the file (or in its included files)
+ * do not stop it.  Returns the socket PATH sets (relative paths resolved
+ * as conf_load() does), or the built-in default when PATH does not set it
+ * or sets it to something unusable, as a malloc'd string; every problem
+ * found is appended to WARNINGS as "FILE:LINE: message".  Returns NULL,
+ * with the reason in WARNINGS, only when PATH itself cannot be read (it
+ * does not exist, is not a regular file, ...).
+ */
+char		*conf_client_socket(const char *path, struct msglist *warnings);
+
+/*
+ * What `mwsupd -t` warns about without failing, appended to WARNINGS as
+ * "FILE:LINE: warning: program NAME: ...": a command whose program is not
+ * found (in PATH, or not executable), a directory that does not exist, a
+ * lockfile whose directory does not exist.  Checked for the first process
+ * number of each program, from the point of view of the caller (user,
+ * environment).  Returns the number of warnings added.
+ */
+size_t		 conf_warnings(const struct conf *conf,
+		    struct msglist *warnings);
 
 /*
  * Client mode (mwsupctl, which only needs the socket): skip the checks
@@ -149,6 +200,10 @@ bool		 program_conf_equal(const struct program_conf *a,
 
 /* Find a program by name, or NULL. */
 struct program_conf *conf_find_program(const struct conf *conf,
+		    const char *name);
+
+/* Find a group by name, or NULL. */
+struct conf_group *conf_find_group(const struct conf *conf,
 		    const char *name);
 
 /* True when exit CODE is one of PC's normal_exit codes. */

@@ -13,7 +13,9 @@
  *	%(process_num)d		the process number; "0" flag and a width
  *				allowed: %(process_num)02d, %(process_num)3d
  *				(%(process_num)s is accepted as well)
+ *	%(numprocs)d		the program's numprocs (flags as above)
  *	%(here)s		directory of the file defining the program
+ *	%(host_node_name)s	the host's name (uname -n)
  *	%(ENV_NAME)s		environment variable NAME, which must be set
  * Any other use of % is an error, so a stray % never silently changes
  * meaning.
@@ -164,6 +166,13 @@ fail:
 	return NULL;
 }
 
+/* True when the LEN bytes at NAME are WORD. */
+static bool
+is_name(const char *name, size_t len, const char *word)
+{
+	return len == strlen(word) && strncmp(name, word, len) == 0;
+}
+
 /*
  * Expand one %(NAME)... sequence starting at *PP (pointing at the '%').
  * Appends the value to OUT and advances *PP past the sequence, or returns
@@ -210,21 +219,25 @@ expand_one(const char **pp, const struct expand_ctx *ctx, struct buf *out,
 	}
 	seqlen = (int)(conv - p + 1);
 
-	if (namelen == strlen("process_num") &&
-	    strncmp(name, "process_num", namelen) == 0) {
+	if (is_name(name, namelen, "process_num") ||
+	    is_name(name, namelen, "numprocs")) {
 		snprintf(numbuf, sizeof(numbuf), zero ? "%0*d" : "%*d",
-		    width, ctx->process_num);
+		    width, *name == 'p' ? ctx->process_num : ctx->numprocs);
 		value = numbuf;
 	} else if (conv != close + 1) {
 		seterr(err, errlen, "expansion %.*s: a width or 0 flag is only "
 		    "allowed with %%(process_num)d", seqlen, p);
 		return -1;
-	} else if (namelen == strlen("program_name") &&
-	    strncmp(name, "program_name", namelen) == 0) {
+	} else if (is_name(name, namelen, "program_name")) {
 		value = ctx->program_name;
-	} else if (namelen == strlen("here") &&
-	    strncmp(name, "here", namelen) == 0) {
+	} else if (is_name(name, namelen, "here")) {
 		value = ctx->here;
+	} else if (is_name(name, namelen, "host_node_name")) {
+		if ((value = ctx->host_node_name) == NULL) {
+			seterr(err, errlen, "%.*s: the host name is not "
+			    "known", seqlen, p);
+			return -1;
+		}
 	} else if (namelen > 4 && strncmp(name, "ENV_", 4) == 0) {
 		char var[256];
 

@@ -23,12 +23,14 @@ struct expand_ctx {
 	const char	*program_name;
 	int		 process_num;
 	const char	*here;
+	int		 numprocs;
+	const char	*host_node_name; /* uname's nodename; NULL: unknown */
 };
 
 /*
- * Expand %(program_name)s, %(process_num)d (with printf flags "0" and a
- * width, e.g. %(process_num)02d), %(here)s, %(ENV_NAME)s (from the
- * environment) and %% in S.  Returns a new string, or NULL with a message
+ * Expand %(program_name)s, %(process_num)d and %(numprocs)d (with printf
+ * flags "0" and a width, e.g. %(process_num)02d), %(here)s,
+ * %(host_node_name)s, %(ENV_NAME)s (from the environment) and %% in S.  Returns a new string, or NULL with a message
  * in ERR such as "unknown expansion %(foo)s" or "%(ENV_X)s: X is not set".
  */
 char	 *words_expand(const char *s, const struct expand_ctx *ctx,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # examples.sh — every configuration in etc/examples/ is valid.
 #
-# For each etc/examples/*.conf: `mwsupd -t` exits 0 with nothing on stderr,
+# For each etc/examples/*.conf: `mwsupd -t` exits 0 with nothing on stderr
+# but warnings (": warning: " lines: a program not installed here),
 # and the round trip holds: the `-t -v` output, checked again with -t -v,
 # loads and gives the same output.  Each runs from etc/examples/ (include()
 # and include_dir are relative to the file anyway).  The examples keep
@@ -51,7 +52,7 @@ for f in "$dir"/*.conf; do
 		cat "$tmp/err"
 		continue
 	fi
-	if [ "$rc" -ne 0 ] || [ -s "$tmp/err" ]; then
+	if [ "$rc" -ne 0 ] || grep -qv ': warning: ' "$tmp/err"; then
 		not_ok "$name: mwsupd -t exits $rc, expected 0 and no errors"
 		cat "$tmp/err"
 		continue

@@ -6,7 +6,10 @@
  * resolve to nothing), then loaded with conf_load(), in daemon mode and in
  * client mode.  A configuration that loads is printed (conf_print), the
  * printed form is loaded again and must give equal programs (conf_print's
- * contract), and every program is expanded for two process numbers.
+ * contract, groups and the global environment included), and every
+ * program is expanded for two process numbers.  The same input goes
+ * through conf_client_socket() (the lenient load that reads on after
+ * errors) and conf_load_buffer().
  * Everything is freed: LeakSanitizer checks each input.
  * Built and run by tests/fuzz/run.sh.
  */
@@ -22,6 +25,7 @@
 
 #include "conf.h"
 #include "msglist.h"
+#include "xalloc.h"
 
 static char dir[256], path[300], path2[300];
 
@@ -87,6 +91,7 @@ exercise(struct conf *conf)
 		(void)program_conf_equal(pc, pc);
 		(void)program_conf_normal_exit(pc, 0);
 		(void)conf_find_program(conf, pc->name);
+		(void)conf_find_group(conf, pc->name);
 		for (int k = 0; k < 2; k++) {
 			struct proc_spec spec;
 
@@ -124,6 +129,22 @@ round_trip(const struct conf *conf)
 		    "%zu\n", conf->nprograms, again->nprograms);
 		abort();
 	}
+	if (again->ngroups != conf->ngroups ||
+	    strv_len(again->environment) != strv_len(conf->environment)) {
+		fprintf(stderr, "fuzz_conf: round trip changed the groups or "
+		    "the global environment\n");
+		abort();
+	}
+	for (size_t i = 0; i < conf->ngroups; i++) {
+		const struct conf_group *g = conf_find_group(again,
+		    conf->groups[i]->name);
+
+		if (g == NULL || g->nprograms != conf->groups[i]->nprograms) {
+			fprintf(stderr, "fuzz_conf: round trip changed group "
+			    "%s\n", conf->groups[i]->name);
+			abort();
+		}
+	}
 	for (size_t i = 0; i < conf->nprograms; i++) {
 		const struct program_conf *a = conf->programs[i];
 		const struct program_conf *b =
@@ -144,6 +165,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct msglist errs = MSGLIST_INIT;
 	struct conf *conf;
+	char *sock;
 
 	if (size > 65536 || !write_file(path, data, size))
 		return 0;
@@ -159,5 +181,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		msglist_clear(&errs);
 	}
 	conf_set_client_mode(false);
+
+	/* The client's lenient load: a socket unless the file is unreadable. */
+	sock = conf_client_socket(path, &errs);
+	if (sock == NULL) {
+		fprintf(stderr, "fuzz_conf: conf_client_socket gave no socket "
+		    "for a readable file\n");
+		abort();
+	}
+	free(sock);
+	msglist_clear(&errs);
+
+	conf = conf_load_buffer((const char *)data, size, path, &errs);
+	conf_free(conf);
+	msglist_clear(&errs);
 	return 0;
 }

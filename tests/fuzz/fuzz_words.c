@@ -48,8 +48,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct expand_ctx ctx[2] = {
-		{ "web", 0, "/etc/mwsup.d" },
-		{ "a-very.long_program-name", 99999, "" },
+		{ "web", 0, "/etc/mwsup.d", 1, "node1" },
+		{ "a-very.long_program-name", 99999, "", 100000, NULL },
 	};
 	char err[256];
 	char *s, **w;

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -25,11 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "conf.h"
+#include "conf_options.h"
 #include "msglist.h"
 #include "xalloc.h"
 
@@ -1115,6 +1118,522 @@ test_print_round_trip(void **state)
 	unsetenv("MWSUP_TEST_DIR");
 }
 
+
+/* ------------------------------------------------------------ the table */
+
+static char *
+print_to_string(const struct conf *conf)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	assert_non_null(fp);
+	conf_print(conf, fp);
+	fclose(fp);
+	return text;
+}
+
+static struct conf *
+buffer_ok(const char *text)
+{
+	struct msglist errs = MSGLIST_INIT;
+	struct conf *conf;
+
+	conf = conf_load_buffer(text, strlen(text), "buffer.conf", &errs);
+	if (conf == NULL)
+		fail_msg("conf_load_buffer failed: %s\n%s",
+		    errs.n ? errs.msgs[0] : "?", text);
+	msglist_clear(&errs);
+	return conf;
+}
+
+/*
+ * Every row of the option table takes part in reload's equality and in
+ * printing: for each, two programs differing only in that option compare
+ * unequal and print differently, and the printed form loads back equal.
+ * A row (or a kind) that equality or printing forgot fails here.
+ */
+static void
+test_every_option_compared_and_printed(void **state)
+{
+	(void)state;
+	conf_set_client_mode(true);	/* `user = "nobody"` as anyone */
+	for (size_t i = 0; i < conf_program_noptions; i++) {
+		const struct conf_option *o = &conf_program_options[i];
+		struct conf *a, *b, *a2, *b2;
+		char *ta, *tb, *text;
+
+		assert_non_null(o->sample);
+		assert_ptr_equal(conf_option_find(o->name), o);
+		a = buffer_ok("program p { command = \"/bin/echo 1\" }\n");
+		text = xasprintf("program p { command = \"/bin/echo 1\"\n"
+		    "%s = %s\n}\n", o->name, o->sample);
+		b = buffer_ok(text);
+		free(text);
+		if (program_conf_equal(a->programs[0], b->programs[0]))
+			fail_msg("option %s: %s = %s compares equal to the "
+			    "default", o->name, o->name, o->sample);
+		ta = print_to_string(a);
+		tb = print_to_string(b);
+		if (strcmp(ta, tb) == 0)
+			fail_msg("option %s: %s = %s prints as the default",
+			    o->name, o->name, o->sample);
+		a2 = buffer_ok(ta);
+		b2 = buffer_ok(tb);
+		assert_true(program_conf_equal(a->programs[0],
+		    a2->programs[0]));
+		if (!program_conf_equal(b->programs[0], b2->programs[0]))
+			fail_msg("option %s: printed as\n%s\ndoes not load "
+			    "back equal", o->name, tb);
+		free(ta);
+		free(tb);
+		conf_free(a);
+		conf_free(b);
+		conf_free(a2);
+		conf_free(b2);
+	}
+	conf_set_client_mode(false);
+}
+
+/* No two rows share a field, and each field lies inside the struct. */
+static void
+test_option_fields_distinct(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < conf_program_noptions; i++) {
+		assert_true(conf_program_options[i].offset <
+		    sizeof(struct program_conf));
+		for (size_t j = i + 1; j < conf_program_noptions; j++) {
+			assert_string_not_equal(conf_program_options[i].name,
+			    conf_program_options[j].name);
+			assert_int_not_equal(conf_program_options[i].offset,
+			    conf_program_options[j].offset);
+		}
+	}
+}
+
+static void
+test_load_buffer(void **state)
+{
+	struct fixture *fx = *state;
+	struct msglist errs = MSGLIST_INIT;
+	struct conf *conf;
+	char *here;
+
+	(void)state;
+	write_file("part.inc", "program inc { command = y }\n");
+	conf = buffer_ok("socket = \"run/s.sock\"\n"
+	    "include(\"part.inc\")\nprogram web { command = x }\n");
+	assert_int_equal(conf->nprograms, 2);
+	assert_string_equal(conf->path, "buffer.conf");
+	here = xasprintf("%s/run/s.sock", fx->dir);
+	/* Relative to the buffer's name, which is in the test directory. */
+	assert_true(strcmp(conf->socket, "run/s.sock") == 0 ||
+	    strcmp(conf->socket, here) == 0);
+	assert_string_equal(conf_find_program(conf, "web")->here, fx->dir);
+	free(here);
+	conf_free(conf);
+
+	assert_null(conf_load_buffer("program web {\n", 14, "b.conf", &errs));
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.msgs[0], "b.conf:1: '{' is not closed: "
+	    "unexpected end of file");
+	msglist_clear(&errs);
+	conf = conf_load_buffer(NULL, 0, "empty.conf", &errs);
+	assert_non_null(conf);
+	assert_int_equal(conf->nprograms, 0);
+	conf_free(conf);
+}
+
+/* ------------------------------------------------------------ issue 15.11 */
+
+static void
+alarm_fail(int sig)
+{
+	(void)sig;
+	fail_msg("conf_load hung on a FIFO");
+}
+
+/* A FIFO given as the file or to include() is an error at once. */
+static void
+test_fifo_not_read(void **state)
+{
+	(void)state;
+	assert_int_equal(mkfifo("fifo.conf", 0600), 0);
+	signal(SIGALRM, alarm_fail);
+	alarm(10);
+	{
+		struct msglist errs = MSGLIST_INIT;
+
+		assert_null(conf_load("fifo.conf", &errs));
+		assert_int_equal(errs.n, 1);
+		assert_string_equal(errs.msgs[0], "fifo.conf: not a regular "
+		    "file");
+		msglist_clear(&errs);
+	}
+	load_fails("include(\"fifo.conf\")\nprogram web { command = x }\n",
+	    "mwsup.conf:1: include: fifo.conf: not a regular file", NULL);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+}
+
+static void
+test_reserved_all(void **state)
+{
+	(void)state;
+	load_fails("program all { command = x }\n",
+	    "mwsup.conf:1: program all: the name all is reserved (mwsupctl "
+	    "uses it for every process): choose another", NULL);
+	load_fails("program a { command = x }\ngroup all { programs = {a} }\n",
+	    "mwsup.conf:2: group all: the name all is reserved (mwsupctl "
+	    "uses it for every process): choose another", NULL);
+	/* Only the exact name. */
+	conf_free(load_ok("program all2 { command = x }\n"
+	    "program ALL { command = x }\n"));
+}
+
+static double
+seconds_to_load_environment(size_t n)
+{
+	struct timespec t0, t1;
+	struct conf *conf;
+	char *text, *p;
+	size_t size = 64 + n * 32;
+
+	p = text = xmalloc(size);
+	p += sprintf(p, "program p {\ncommand = x\nenvironment = {\n");
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "\"KEY_%zu=value %zu\",\n", i, i);
+	sprintf(p, "\"LAST=1\"}\n}\n");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	conf = buffer_ok(text);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(strv_len(conf->programs[0]->environment), n + 1);
+	conf_free(conf);
+	free(text);
+	return (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+}
+
+/*
+ * Regression: 100,000 environment entries took 16 s (duplicate keys were
+ * looked for pairwise).  Generous bound: quadratic is 20 s and more.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN 1
+#endif
+#endif
+
+static void
+test_environment_many(void **state)
+{
+	/*
+	 * libconfuse grows a list one value at a time with realloc(), which
+	 * glibc does in place for large blocks but ASan's allocator copies:
+	 * under ASan, a smaller list (that cost is libconfuse's, not ours).
+	 */
+#ifdef ASAN
+	size_t n = 2000;
+#else
+	size_t n = 100000;
+#endif
+	double t;
+
+	(void)state;
+	t = seconds_to_load_environment(n);
+	if (t > 5.0)
+		fail_msg("%zu environment entries took %.2f s", n, t);
+	/* Duplicates are still found, in the order written. */
+	load_fails("program p { command = x environment = {\"B=1\", \"A=1\", "
+	    "\"B=2\", \"A=2\", \"B=3\"} }\n",
+	    "mwsup.conf:1: program p: environment: B is set twice",
+	    "mwsup.conf:1: program p: environment: A is set twice",
+	    "mwsup.conf:1: program p: environment: B is set twice", NULL);
+}
+
+/* ------------------------------------------------------------ issue 16.8 */
+
+static void
+test_environment_string_list(void **state)
+{
+	(void)state;
+	load_fails("program p {\n command = x\n"
+	    " environment = \"A=1,B=2, C_3=x y\"\n}\n",
+	    "mwsup.conf:3: environment is a list: write {\"A=1\", \"B=2\", "
+	    "\"C_3=x y\"}", NULL);
+	load_fails("environment =\n  'A=1,B=2'\nprogram p { command = x }\n",
+	    "mwsup.conf:2: environment is a list: write {\"A=1\", \"B=2\"}",
+	    NULL);
+	/* A comma in one value, or a list in braces, is fine. */
+	conf_free(load_ok("program p { command = x environment = "
+	    "\"OPTS=-a,-b\" }\n"));
+	conf_free(load_ok("program p { command = x environment = "
+	    "{\"OPTS=a=1,b=2\"} }\n"));
+}
+
+static void
+test_global_environment(void **state)
+{
+	struct conf *conf, *again;
+	struct program_conf *a, *b;
+	char *text;
+
+	(void)state;
+	conf = load_ok("environment = {\"LANG=C\", \"TZ=UTC\"}\n"
+	    "program a { command = x environment = {\"TZ=CET\", \"X=1\"} }\n"
+	    "program b { command = x }\n"
+	    "environment += {\"HOST=%(host_node_name)s\"}\n");
+	a = conf_find_program(conf, "a");
+	b = conf_find_program(conf, "b");
+	assert_int_equal(strv_len(conf->environment), 3);
+	assert_int_equal(strv_len(a->environment), 4);
+	assert_string_equal(a->environment[0], "LANG=C");
+	assert_string_equal(a->environment[1], "HOST=%(host_node_name)s");
+	assert_string_equal(a->environment[2], "TZ=CET");
+	assert_string_equal(a->environment[3], "X=1");
+	assert_int_equal(strv_len(b->environment), 3);
+	assert_string_equal(b->environment[1], "TZ=UTC");
+	again = print_and_reload(conf, "printed.conf", &text);
+	assert_conf_equal(conf, again);
+	assert_non_null(strstr(text, "\nenvironment = {\"LANG=C\", "
+	    "\"TZ=UTC\", \"HOST=%(host_node_name)s\"}\n"));
+	free(text);
+	conf_free(again);
+	conf_free(conf);
+
+	/* Without one, nothing changes in the printed form. */
+	conf = load_ok("program b { command = x }\n");
+	text = print_to_string(conf);
+	assert_null(strstr(text, "\nenvironment"));
+	free(text);
+	conf_free(conf);
+
+	load_fails("environment = {\"A=1\", \"1=x\", \"A=2\", \"%(nope)s\"}\n"
+	    "program b { command = x }\n",
+	    "mwsup.conf:1: environment: \"1=x\": \"1\" is not a valid "
+	    "variable name (letters, digits and '_', not starting with a "
+	    "digit)",
+	    "mwsup.conf:1: environment: A is set twice",
+	    "mwsup.conf:1: environment: \"%(nope)s\" is not KEY=VALUE",
+	    "mwsup.conf:1: environment: unknown expansion %(nope)s", NULL);
+	write_file("conf.d/a.conf", "environment = {\"A=1\"}\n");
+	load_fails("include_dir = conf.d\n",
+	    "conf.d/a.conf:1: environment: global options are not allowed in "
+	    "include_dir files, only program sections", NULL);
+}
+
+static void
+test_supervisord_expansions(void **state)
+{
+	struct proc_spec spec;
+	struct conf *conf;
+	struct utsname u;
+	char err[256], *want;
+
+	(void)state;
+	assert_int_equal(uname(&u), 0);
+	conf = load_ok("program w { command = \"run %(process_num)d/"
+	    "%(numprocs)d\" numprocs = 3 numprocs_start = 1\n"
+	    "environment = {\"NODE=%(host_node_name)s\"} }\n");
+	assert_int_equal(conf_expand_proc(conf->programs[0], 2, &spec, err,
+	    sizeof(err)), 0);
+	assert_string_equal(spec.argv[1], "2/3");
+	want = xasprintf("NODE=%s", u.nodename);
+	assert_string_equal(spec.environment[0], want);
+	free(want);
+	proc_spec_free(&spec);
+	conf_free(conf);
+}
+
+static void
+test_groups(void **state)
+{
+	struct conf *conf, *again;
+	struct conf_group *g;
+	char *text;
+
+	(void)state;
+	write_file("conf.d/more.conf", "group back { programs = {\"db\"} }\n"
+	    "program db { command = x }\n");
+	conf = load_ok("include_dir = conf.d\n"
+	    "program web { command = x }\nprogram api { command = x }\n"
+	    "group front {\n programs = {\"web\", \"api\"}\n}\n"
+	    "group all-of-it { programs = {web, api, db} }\n");
+	assert_int_equal(conf->ngroups, 3);
+	assert_string_equal(conf->groups[0]->name, "all-of-it");
+	assert_string_equal(conf->groups[1]->name, "back");
+	g = conf_find_group(conf, "front");
+	assert_non_null(g);
+	assert_int_equal(g->line, 4);
+	assert_string_equal(g->file, "mwsup.conf");
+	assert_int_equal(g->nprograms, 2);
+	assert_string_equal(g->programs[0], "web");
+	assert_string_equal(g->programs[1], "api");
+	assert_null(g->programs[2]);
+	assert_null(conf_find_group(conf, "web"));
+	again = print_and_reload(conf, "printed.conf", &text);
+	assert_non_null(strstr(text, "\ngroup front {\n\tprograms = "
+	    "{\"web\", \"api\"}\n}\n"));
+	assert_int_equal(again->ngroups, 3);
+	assert_string_equal(again->groups[2]->programs[1], "api");
+	free(text);
+	conf_free(again);
+	conf_free(conf);
+
+	load_fails("program web { command = x }\n"
+	    "group g { programs = {web, nope} }\n"
+	    "group web { programs = {web} }\n"
+	    "group g { programs = {web} }\n"
+	    "group h { programs = {web, web} }\n"
+	    "group e { }\n",
+	    "mwsup.conf:4: group g: duplicate group name, first defined at "
+	    "mwsup.conf:2",
+	    "mwsup.conf:5: group h: program web is listed twice",
+	    "mwsup.conf:6: group e: programs must list its programs: "
+	    "programs = {\"a\", \"b\"}",
+	    "mwsup.conf:2: group g: no program named nope",
+	    "mwsup.conf:3: group web: a program has the same name "
+	    "(mwsup.conf:1): GROUP: and PROGRAM would be ambiguous, rename "
+	    "one", NULL);
+}
+
+/* ------------------------------------------------------------ issue 16.9 */
+
+static void
+test_explained_errors(void **state)
+{
+	(void)state;
+	load_fails("program web {\n command = \"sh -c \"echo hi\"\"\n}\n",
+	    "mwsup.conf:2: program web: unknown option 'echo': the \" before "
+	    "echo ends the value of command: inside a string write a \" as "
+	    "\\\", or quote the value with '...' instead", NULL);
+	load_fails("program web {\n command = /bin/sleep 100\n}\n",
+	    "mwsup.conf:2: program web: unknown option '100': a value with "
+	    "blanks must be quoted: command = \"/bin/sleep 100\"", NULL);
+	load_fails("program web {\n command = \"x\"; numprocs = 2\n}\n",
+	    "mwsup.conf:2: program web: unknown option ';': ';' does not "
+	    "separate options: remove it (blanks or new lines separate "
+	    "options)", NULL);
+	load_fails("program web {\n command = \"x\"\n numprocs = 2; startsecs "
+	    "= 1\n}\n",
+	    "mwsup.conf:3: program web: numprocs = 2;: not a whole number "
+	    "(remove the ';': options are separated by blanks or new lines)",
+	    NULL);
+	load_fails("program web_%(process_num)d {\n command = \"x\"\n}\n",
+	    "mwsup.conf:1: program web_%(process_num)d: a program name "
+	    "cannot use %(...) expansions: write program web { numprocs = N "
+	    "... }, whose processes are named web:0, web:1, ...", NULL);
+	load_fails("program my app {\n command = \"x\"\n}\n",
+	    "mwsup.conf:1: program my app: invalid name: use only letters, "
+	    "digits, '_', '-' and '.', then '{'", NULL);
+	/* Plain unknown options keep the plain message. */
+	load_fails("program web {\n command = x\n restart = true\n}\n",
+	    "mwsup.conf:3: program web: unknown option 'restart'", NULL);
+}
+
+/* ------------------------------------------------------------ issue 16.3 */
+
+static void
+test_client_socket(void **state)
+{
+	struct fixture *fx = *state;
+	struct msglist w = MSGLIST_INIT;
+	char *sock, *want;
+
+	(void)state;
+	/* A typo in an included file: the socket still comes through. */
+	write_file("bad.inc", "program web {\n command = x\n numprocs = "
+	    "two\n restart = yes\n}\n");
+	write_file("main.conf", "include(\"bad.inc\")\n"
+	    "socket = \"/run/x.sock\"\nprogram ok { command = x }\n");
+	sock = conf_client_socket("main.conf", &w);
+	assert_non_null(sock);
+	assert_string_equal(sock, "/run/x.sock");
+	assert_true(w.n >= 1);
+	assert_string_equal(w.msgs[0], "bad.inc:4: program web: unknown "
+	    "option 'restart'");
+	free(sock);
+	msglist_clear(&w);
+
+	/* Relative: to the file; an error after it in the main file. */
+	write_file("rel.conf", "socket = \"s.sock\"\nprogram x {\n");
+	sock = conf_client_socket("rel.conf", &w);
+	want = xasprintf("%s/s.sock", fx->dir);
+	assert_string_equal(sock, want);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.msgs[0], "rel.conf:2: '{' is not closed: "
+	    "unexpected end of file");
+	free(want);
+	free(sock);
+	msglist_clear(&w);
+
+	/* No socket line before the errors: the default. */
+	write_file("none.conf", "program x { command = \"a\" b }\n");
+	sock = conf_client_socket("none.conf", &w);
+	assert_string_equal(sock, RUNSTATEDIR "/mwsup.sock");
+	assert_int_equal(w.n, 1);
+	free(sock);
+	msglist_clear(&w);
+
+	/* A valid file: no warnings. */
+	sock = conf_client_socket("main.conf", &w);
+	free(sock);
+	msglist_clear(&w);
+	write_file("good.conf", "socket = \"/run/g.sock\"\n");
+	sock = conf_client_socket("good.conf", &w);
+	assert_string_equal(sock, "/run/g.sock");
+	assert_int_equal(w.n, 0);
+	free(sock);
+
+	/* A file that cannot be read at all: NULL, with the reason. */
+	assert_null(conf_client_socket("missing.conf", &w));
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.msgs[0], "missing.conf: cannot read: No such "
+	    "file or directory");
+	msglist_clear(&w);
+	assert_int_equal(mkdir("dir.conf", 0755), 0);
+	assert_null(conf_client_socket("dir.conf", &w));
+	assert_string_equal(w.msgs[0], "dir.conf: not a regular file");
+	msglist_clear(&w);
+}
+
+/* ------------------------------------------------------------ warnings */
+
+static void
+test_warnings(void **state)
+{
+	struct msglist w = MSGLIST_INIT;
+	struct conf *conf;
+
+	(void)state;
+	conf = load_ok("program a { command = \"no-such-program-mwsup x\" }\n"
+	    "program b {\n command = /no/such/file\n directory = "
+	    "/no/such/dir\n lockfile = /no/such/lockdir/b.lock\n}\n"
+	    "program c { command = \"sh -c true\" directory = /tmp "
+	    "lockfile = /tmp/c.lock environment = {\"PATH=/bin:/usr/bin\"} }\n"
+	    "program d { command = mwsup.conf environment = "
+	    "{\"PATH=/nonexistent\"} }\n");
+	assert_int_equal(conf_warnings(conf, &w), 5);
+	assert_int_equal(strncmp(w.msgs[0], "mwsup.conf:1: warning: program a: "
+	    "command: no-such-program-mwsup: not found in PATH (", 73), 0);
+	assert_string_equal(w.msgs[1], "mwsup.conf:2: warning: program b: "
+	    "command: /no/such/file: no such file");
+	assert_string_equal(w.msgs[2], "mwsup.conf:2: warning: program b: "
+	    "directory = /no/such/dir: no such directory");
+	assert_string_equal(w.msgs[3], "mwsup.conf:2: warning: program b: "
+	    "lockfile = /no/such/lockdir/b.lock: its directory "
+	    "/no/such/lockdir does not exist");
+	/* The program's own PATH, as mwsupd's spawn uses it. */
+	assert_string_equal(w.msgs[4], "mwsup.conf:8: warning: program d: "
+	    "command: mwsup.conf: not found in PATH (/nonexistent)");
+	msglist_clear(&w);
+	conf_free(conf);
+}
+
 int
 main(void)
 {
@@ -1148,6 +1667,29 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_print_round_trip, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_every_option_compared_and_printed, setup, teardown),
+		cmocka_unit_test(test_option_fields_distinct),
+		cmocka_unit_test_setup_teardown(test_load_buffer, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_not_read, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_reserved_all, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_environment_many, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_environment_string_list,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_global_environment, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_supervisord_expansions,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_explained_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_client_socket, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_warnings, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,7 +142,7 @@ test_split_errors(void **state)
 	assert_null(words_split("'x", NULL, 0));
 }
 
-static const struct expand_ctx ctx = { "web", 7, "/etc/mwsup" };
+static const struct expand_ctx ctx = { "web", 7, "/etc/mwsup", 4, "node1" };
 
 static void
 check_expand(const char *s, int num, const char *want)
@@ -215,6 +215,30 @@ test_expand_env(void **state)
 	unsetenv("MWSUP_TEST_EMPTY");
 }
 
+/* supervisord's %(numprocs)d and %(host_node_name)s. */
+static void
+test_expand_supervisord(void **state)
+{
+	struct expand_ctx c = ctx;
+	char err[128] = "";
+
+	(void)state;
+	check_expand("%(numprocs)d", 7, "4");
+	check_expand("%(process_num)d/%(numprocs)02d", 3, "3/04");
+	check_expand("%(numprocs)s", 7, "4");
+	check_expand("%(host_node_name)s:%(program_name)s", 7, "node1:web");
+	check_expand_error("%(host_node_name)d", "expansion "
+	    "%(host_node_name)d: host_node_name is a string, write "
+	    "%(host_node_name)s");
+	check_expand_error("%(host_node_name)02s", "expansion "
+	    "%(host_node_name)02s: a width or 0 flag is only allowed with "
+	    "%(process_num)d");
+	c.host_node_name = NULL;
+	assert_null(words_expand("%(host_node_name)s", &c, err, sizeof(err)));
+	assert_string_equal(err, "%(host_node_name)s: the host name is not "
+	    "known");
+}
+
 static void
 test_expand_errors(void **state)
 {
@@ -262,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_expand_names),
 		cmocka_unit_test(test_expand_width),
 		cmocka_unit_test(test_expand_env),
+		cmocka_unit_test(test_expand_supervisord),
 		cmocka_unit_test(test_expand_errors),
 	};
 
