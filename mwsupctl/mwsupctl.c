@@ -1012,30 +1012,15 @@ static const struct {
 
 /*
  * The socket that the configuration PATH names (the built-in default if it
- * names none), or NULL when it cannot be known; every problem found is
- * appended to WARNINGS as "FILE:LINE: message".
- *
- * Until lib/conf.c offers conf_client_socket(), which reads the socket
- * past errors elsewhere in the file (a typo in an included program file),
- * any error gives NULL.  Switching to it is this function's body becoming
- * `return conf_client_socket(path, warnings);`.
+ * names none), read past errors elsewhere in the file (a typo in an
+ * included program file must not lock an operator out), or NULL when PATH
+ * cannot be read at all; every problem found is appended to WARNINGS as
+ * "FILE:LINE: message".
  */
 static char *
 conf_socket(const char *path, struct msglist *warnings)
 {
-	struct conf *conf;
-	char *sock;
-
-	conf_set_client_mode(true);
-	if ((conf = conf_load(path, warnings)) == NULL)
-		return NULL;
-	sock = strdup(conf->socket != NULL ? conf->socket : DEFAULT_SOCKET);
-	conf_free(conf);
-	if (sock == NULL) {
-		fprintf(stderr, "mwsupctl: out of memory\n");
-		exit(EXIT_FAILED);
-	}
-	return sock;
+	return conf_client_socket(path, warnings);
 }
 
 /*
