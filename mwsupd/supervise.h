@@ -82,6 +82,9 @@ struct proc {
 	struct proc	*hash_next;	/* pid hash chain */
 	struct job	*job;		/* job waiting on it, if any */
 	size_t		 job_slot;
+
+	/* control.c */
+	unsigned	 resolve_mark;	/* name resolution: already listed */
 };
 
 /* A program at run time: its configuration and its processes. */
