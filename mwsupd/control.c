@@ -25,7 +25,7 @@
 #include "control.h"
 #include "log.h"
 #include "loop.h"
-#include "mwsupd.h"
+#include "daemon.h"
 #include "proc.h"
 #include "proto.h"
 #include "signame.h"
@@ -635,7 +635,7 @@ cmd_startstop(struct client *c, const struct proto_msg *m, const char *cmd)
 		/* Stopping what still runs cuts a batch short. */
 		if (v[i].proc != NULL && strcmp(cmd, "stop") == 0 &&
 		    proc_active(v[i].proc))
-			mwsupd_batch_interrupted();
+			daemon_batch_interrupted();
 	}
 	r->n = n;
 	free(v);
@@ -792,7 +792,7 @@ cmd_reload(struct client *c)
 	r->client = c;
 	r->cmd = xstrdup("reload");
 	c->req = r;
-	mwsupd_reload(reload_done, r);
+	daemon_reload(reload_done, r);
 }
 
 static void
@@ -811,7 +811,7 @@ dispatch(struct client *c, const struct proto_msg *m)
 	    cmd);
 	/* During a shutdown nothing may start again; status, pid, tail,
 	   signal and stop (which joins the shutdown) still work. */
-	if (mwsupd_stopping() && (strcmp(cmd, "start") == 0 ||
+	if (daemon_stopping() && (strcmp(cmd, "start") == 0 ||
 	    strcmp(cmd, "restart") == 0 || strcmp(cmd, "reload") == 0)) {
 		snprintf(err, sizeof(err), "mwsupd is shutting down; %s "
 		    "refused", cmd);
@@ -837,7 +837,7 @@ dispatch(struct client *c, const struct proto_msg *m)
 		c->busy = true;		/* until mwsupd exits */
 		c->shutdown_wait = true;
 		timer_cancel(&c->idle);
-		mwsupd_shutdown();
+		daemon_shutdown();
 	} else if (strcmp(cmd, "version") == 0) {
 		struct proto_out o;
 

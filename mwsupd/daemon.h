@@ -1,14 +1,39 @@
 /*
- * mwsupd.h — what main.c offers the other modules: reload, shutdown and
- * the batch verdict, the requests that concern the whole daemon.
+ * daemon.h — what concerns mwsupd as a whole: the configuration file,
+ * reload, shutdown and the batch verdict.  main() sets it up; control.c
+ * and the signal handler ask for reloads and shutdowns.  It calls no
+ * module above it: live settings go to whoever subscribed.
  */
-#ifndef MWSUP_MWSUPD_H
-#define MWSUP_MWSUPD_H
+#ifndef MWSUP_DAEMON_H
+#define MWSUP_DAEMON_H
 
 #include <stdbool.h>
 
 #include "apply.h"
+#include "conf.h"
 #include "msglist.h"
+#include "supervise.h"
+
+/* The configuration file reloads read (an absolute path, kept). */
+void		 daemon_set_config_file(const char *path);
+const char	*daemon_config_file(void);
+
+/*
+ * FN is called with every configuration a reload is about to apply, so
+ * that live global settings (log target, socket mode) take effect.  At
+ * most four subscribers.
+ */
+void	daemon_subscribe(void (*fn)(const struct conf *conf));
+
+/*
+ * Apply the start-up configuration CONF (ownership passes to the
+ * registry) and start the batch check.  Returns -1 when it cannot.
+ */
+int	daemon_start(struct conf *conf);
+
+/* The state machine's change observer: counts failures for the batch
+   verdict and checks whether the batch is done. */
+void	daemon_proc_changed(struct proc *p, enum proc_state from);
 
 /* What one reload did; every request it served gets the same. */
 struct reload_result {
@@ -31,23 +56,23 @@ typedef void (*reload_done_cb)(const struct reload_result *res, void *arg);
  * (NULL: only logged) is called with its result, always later, never
  * from inside this call; during a shutdown the request fails.
  */
-void	mwsupd_reload(reload_done_cb done, void *arg);
+void	daemon_reload(reload_done_cb done, void *arg);
 
 /*
  * Begin the orderly shutdown asked for by an operator (a signal or
  * `mwsupctl shutdown`): with exit_when_done this cuts the batch short,
  * so mwsupd will exit 1.  Idempotent.
  */
-void	mwsupd_shutdown(void);
+void	daemon_shutdown(void);
 
 /* True once the shutdown began. */
-bool	mwsupd_stopping(void);
+bool	daemon_stopping(void);
 
 /*
  * An operator stopped a process of the batch that was still active: with
  * exit_when_done, mwsupd will exit 1 (an interrupted batch is not a
  * success).
  */
-void	mwsupd_batch_interrupted(void);
+void	daemon_batch_interrupted(void);
 
-#endif /* MWSUP_MWSUPD_H */
+#endif /* MWSUP_DAEMON_H */
