@@ -95,15 +95,16 @@ client flood 3 "$T/flooding" >"$T/flood.out" 2>&1 &
 FLOOD=$!
 track_pid "$FLOOD"
 retry 20 test -e "$T/flooding" || fail "the flooding client did not start"
-# Others are served while it floods.
+# Others are served while it floods (the bound is generous: the machine
+# running the tests may be loaded; a starved client would wait for good).
 slow=0
 for i in 1 2 3 4 5; do
 	t0=$(now_ms)
 	ctl status w:0 >/dev/null 2>&1 || slow=$((slow + 100))
-	[ $(($(now_ms) - t0)) -lt 1000 ] || slow=$((slow + 1))
+	[ $(($(now_ms) - t0)) -lt 5000 ] || slow=$((slow + 1))
 	sleep 0.3
 done
-expect_eq "status requests of another client failed or took over 1 s during the flood (of 5)" 0 "$slow"
+expect_eq "status requests of another client failed or took over 5 s during the flood (of 5)" 0 "$slow"
 wait "$FLOOD"
 sent=$(cat "$T/flood.out")
 # The peak (VmHWM): what was queued is freed once the client has gone.
