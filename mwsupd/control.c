@@ -25,7 +25,7 @@
 #include "control.h"
 #include "log.h"
 #include "loop.h"
-#include "mwsupd.h"
+#include "daemon.h"
 #include "proc.h"
 #include "proto.h"
 #include "signame.h"
@@ -35,7 +35,9 @@
 #define CLIENTS_MAX		512	/* connections at once */
 #define IDLE_TIMEOUT_MS		10000	/* without a request in progress */
 #define FOLLOW_QUEUE_MAX	(256 * 1024) /* tail -f backlog, bytes */
+#define OUT_QUEUE_MAX		(16 * 1024 * 1024) /* one reply, bytes */
 #define ACCEPT_BACKOFF_MS	1000	/* when out of descriptors */
+#define REFUSED_LOG_MS		1000	/* one "refused client" line per */
 
 struct client;
 
@@ -75,20 +77,31 @@ static struct client	*clients;
 static size_t		 nclients;
 static struct timer	 accept_timer;
 static gid_t		 allowed_gid = (gid_t)-1;
+static dev_t		 sock_dev;	/* the socket file bind() made */
+static ino_t		 sock_ino;
 static struct proto_msg	 msg;		/* decode buffer, one at a time */
 
 static void	client_close(struct client *c);
+static void	client_drop(struct client *c);
 static void	client_pump(struct client *c);
 static void	client_want_write(struct client *c);
 static void	request_free(struct request *r);
 
 /* ------------------------------------------------------------- output */
 
+/*
+ * Queue LEN bytes for C.  A client gets its next request read only once
+ * the reply to the previous one is sent (client_pump), so the queue holds
+ * one reply (or a follower's backlog, bounded apart); OUT_QUEUE_MAX is the
+ * last guard.  Returns -1 when the bytes do not fit or memory runs out.
+ */
 static int
 client_queue(struct client *c, const uint8_t *buf, size_t len)
 {
 	if (c->outoff > 0 && c->outoff == c->outlen)
 		c->outoff = c->outlen = 0;
+	if (c->outlen - c->outoff + len > OUT_QUEUE_MAX)
+		return -1;
 	if (c->outlen + len > c->outcap) {
 		size_t cap = c->outcap ? c->outcap : 4096;
 		uint8_t *p;
@@ -124,9 +137,13 @@ send_frame(struct client *c, struct proto_out *o)
 		log_warnx("control: reply frame too large, dropped");
 		return;
 	}
+	if (c->closing)
+		return;
 	if (client_queue(c, o->buf, (size_t)len) == -1) {
-		log_warnx("control: out of memory, dropping client");
-		c->closing = true;
+		log_warnx("control: uid %ld pid %ld: reply over %d bytes "
+		    "unread or out of memory; dropping the client",
+		    (long)c->uid, (long)c->pid, OUT_QUEUE_MAX);
+		client_drop(c);
 	}
 }
 
@@ -141,7 +158,8 @@ send_end(struct client *c, int status, const char *error)
 		proto_add(&o, "error", error);
 	send_frame(c, &o);
 	c->busy = false;
-	(void)timer_set(&c->idle, now_ms() + IDLE_TIMEOUT_MS);
+	if (!c->closing)
+		(void)timer_set(&c->idle, now_ms() + IDLE_TIMEOUT_MS);
 }
 
 /* --------------------------------------------------------- processes */
@@ -182,34 +200,42 @@ struct target {
 	const char	*name;		/* as typed (points into the request) */
 };
 
-/* Add what NAME designates to *V (N entries), skipping what is there. */
+/* A request's resolved names being built: entries, in order. */
+struct targets {
+	struct target	*v;
+	size_t		 n, cap;
+	unsigned	 mark;		/* this resolution's proc mark */
+};
+
 static void
-resolve_one(const char *name, struct target **v, size_t *n,
-    size_t *nunknown)
+targets_push(struct targets *t, struct proc *p, const char *name)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->v = xreallocarray(t->v, t->cap, sizeof(*t->v));
+	}
+	t->v[t->n++] = (struct target){ p, name };
+}
+
+/* Add what NAME designates to T, skipping the processes listed already
+   (marked).  Returns false when NAME is unknown. */
+static bool
+resolve_one(const char *name, struct targets *t)
 {
 	struct proc **found = NULL;
-	size_t nfound = 0, j;
+	size_t nfound = 0;
 
 	if (registry_select(name, &found, &nfound) == -1) {
-		for (j = 0; j < *n; j++)
-			if ((*v)[j].proc == NULL &&
-			    strcmp((*v)[j].name, name) == 0)
-				return;
-		*v = xreallocarray(*v, *n + 1, sizeof(**v));
-		(*v)[(*n)++] = (struct target){ NULL, name };
-		(*nunknown)++;
-		return;
+		free(found);
+		return false;
 	}
-	for (size_t k = 0; k < nfound; k++) {
-		for (j = 0; j < *n; j++)
-			if ((*v)[j].proc == found[k])
-				break;
-		if (j == *n) {
-			*v = xreallocarray(*v, *n + 1, sizeof(**v));
-			(*v)[(*n)++] = (struct target){ found[k], NULL };
+	for (size_t k = 0; k < nfound; k++)
+		if (found[k]->resolve_mark != t->mark) {
+			found[k]->resolve_mark = t->mark;
+			targets_push(t, found[k], NULL);
 		}
-	}
 	free(found);
+	return true;
 }
 
 /*
@@ -217,21 +243,47 @@ resolve_one(const char *name, struct target **v, size_t *n,
  * once, every unknown name once, at its place.  No name at all means every
  * process when NONE_IS_ALL.  Returns the number of entries; *NUNKNOWN
  * counts the unknown ones.  The caller frees *V.
+ *
+ * Linear in names + processes: a name given again is skipped (at most
+ * PROTO_FIELDS_MAX names, compared with each other), and a process
+ * already listed carries this resolution's mark.
  */
 static size_t
 resolve(const struct proto_msg *m, bool none_is_all, struct target **v,
     size_t *nunknown)
 {
-	const char *name;
-	size_t n = 0, i = 0;
+	static unsigned mark;
+	const char *names[PROTO_FIELDS_MAX], *name;
+	struct targets t = { NULL, 0, 0, 0 };
+	size_t nnames = 0, i = 0;
 
-	*v = NULL;
+	if (++mark == 0) {		/* wrapped: no process may match */
+		for (size_t k = 0; k < registry.n; k++)
+			for (int j = 0; j < registry.programs[k]->nprocs; j++)
+				registry.programs[k]->procs[j]->resolve_mark = 0;
+		mark = 1;
+	}
+	t.mark = mark;
 	*nunknown = 0;
-	while ((name = proto_next(m, "name", &i)) != NULL)
-		resolve_one(name, v, &n, nunknown);
-	if (proto_get(m, "name") == NULL && none_is_all)
-		resolve_one("all", v, &n, nunknown);
-	return n;
+	while ((name = proto_next(m, "name", &i)) != NULL &&
+	    nnames < PROTO_FIELDS_MAX) {
+		size_t k;
+
+		for (k = 0; k < nnames; k++)
+			if (strcmp(names[k], name) == 0)
+				break;
+		if (k < nnames)
+			continue;
+		names[nnames++] = name;
+		if (!resolve_one(name, &t)) {
+			targets_push(&t, NULL, name);
+			(*nunknown)++;
+		}
+	}
+	if (nnames == 0 && none_is_all)
+		(void)resolve_one("all", &t);
+	*v = t.v;
+	return t.n;
 }
 
 /* Append NAME to the END error "no such process: a, b". */
@@ -378,22 +430,49 @@ cmd_signal(struct client *c, const struct proto_msg *m)
 	free(v);
 }
 
-/* Find the process named exactly "PROGRAM:N" now (it may be gone). */
+/*
+ * Find the process named exactly "PROGRAM:N" now (it may be gone).  Its
+ * slot is tried first (processes are kept by number), so that a request
+ * over thousands of processes is not quadratic.
+ */
 static struct proc *
 find_proc(const char *name)
 {
-	struct proc **v = NULL;
-	struct proc *p = NULL;
-	size_t n = 0;
+	const char *colon = strrchr(name, ':');
+	struct program *prog;
+	char pname[256], *end;
+	long num;
 
-	if (strchr(name, ':') != NULL && registry_select(name, &v, &n) == 0 &&
-	    n == 1)
-		p = v[0];
-	free(v);
-	return p;
+	if (colon == NULL || colon == name ||
+	    (size_t)(colon - name) >= sizeof(pname) || colon[1] == '\0')
+		return NULL;
+	memcpy(pname, name, (size_t)(colon - name));
+	pname[colon - name] = '\0';
+	errno = 0;
+	num = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || (prog = registry_find(pname)) == NULL)
+		return NULL;
+	if (prog->nprocs > 0) {
+		long slot = num - prog->procs[0]->num;
+		if (slot >= 0 && slot < prog->nprocs &&
+		    prog->procs[slot]->num == num)
+			return prog->procs[slot];
+	}
+	for (int j = 0; j < prog->nprocs; j++)
+		if (prog->procs[j]->num == num)
+			return prog->procs[j];
+	return NULL;
 }
 
 static void	request_step(struct job *job, void *arg);
+
+/* A stop found the process down already: STOPPED, EXITED or FATAL (a
+   stop leaves the last two as they are, with their exit or reason). */
+static bool
+was_down(enum proc_state s)
+{
+	return s == PROC_STOPPED || s == PROC_EXITED || s == PROC_FATAL;
+}
 
 static void
 request_reply(struct request *r)
@@ -424,7 +503,7 @@ request_reply(struct request *r)
 			continue;
 		}
 		if (!start)
-			result = r->before[i] == PROC_STOPPED ? "not running" :
+			result = was_down(r->before[i]) ? "not running" :
 			    "stopped";
 		else switch (p->state) {
 		case PROC_RUNNING:
@@ -447,7 +526,7 @@ request_reply(struct request *r)
 			error = "stopped while starting";
 			break;
 		}
-		if (!start && p->state != PROC_STOPPED)
+		if (!start && proc_active(p))
 			error = "did not stop";
 		proto_add(&o, "result", result);
 		proto_add(&o, "state", proc_state_name(p->state));
@@ -553,6 +632,10 @@ cmd_startstop(struct client *c, const struct proto_msg *m, const char *cmd)
 		r->known[i] = v[i].proc != NULL;
 		r->before[i] = v[i].proc ? v[i].proc->state : PROC_STOPPED;
 		r->names[i] = xstrdup(v[i].proc ? v[i].proc->name : v[i].name);
+		/* Stopping what still runs cuts a batch short. */
+		if (v[i].proc != NULL && strcmp(cmd, "stop") == 0 &&
+		    proc_active(v[i].proc))
+			daemon_batch_interrupted();
 	}
 	r->n = n;
 	free(v);
@@ -604,6 +687,13 @@ cmd_tail(struct client *c, const struct proto_msg *m)
 		free(v);
 		return;
 	}
+	if (n != 1 && strcmp(name, "all") == 0) {
+		snprintf(err, sizeof(err), "tail takes one process, all has "
+		    "%zu; name one as PROGRAM:N", n);
+		send_end(c, 1, err);
+		free(v);
+		return;
+	}
 	if (n != 1) {
 		snprintf(err, sizeof(err), "%s has %zu processes; name one as "
 		    "%s:N", name, n, name);
@@ -650,33 +740,45 @@ control_output(struct proc *p, const char *line, size_t len,
 	}
 }
 
+/* The reload this request waited for has ended (PROTOCOL.md "reload"). */
 static void
-reload_done(struct apply_report *rep, void *arg)
+reload_done(const struct reload_result *res, void *arg)
 {
 	struct request *r = arg;
 	struct client *c = r->client;
 
 	if (c != NULL) {
-		for (size_t i = 0; i < rep->n; i++) {
+		for (size_t i = 0; i < res->errors->n; i++) {
 			struct proto_out o;
 
 			proto_begin(&o, PROTO_RECORD);
-			proto_add(&o, "program", rep->changes[i].program);
-			proto_add(&o, "action", rep->changes[i].action);
-			if (*rep->changes[i].detail)
-				proto_add(&o, "detail",
-				    rep->changes[i].detail);
+			proto_add(&o, "error", res->errors->msgs[i]);
 			send_frame(c, &o);
 		}
-		for (size_t i = 0; i < rep->notes.n; i++) {
+		for (size_t i = 0; res->report && i < res->report->n; i++) {
+			const struct apply_change *ch =
+			    &res->report->changes[i];
 			struct proto_out o;
 
 			proto_begin(&o, PROTO_RECORD);
-			proto_add(&o, "note", rep->notes.msgs[i]);
+			proto_add(&o, "program", ch->program);
+			proto_add(&o, "action", ch->action);
+			if (*ch->detail)
+				proto_add(&o, "detail", ch->detail);
+			if (res->change_errors[i] != NULL)
+				proto_add(&o, "error", res->change_errors[i]);
+			send_frame(c, &o);
+		}
+		for (size_t i = 0; res->report &&
+		    i < res->report->notes.n; i++) {
+			struct proto_out o;
+
+			proto_begin(&o, PROTO_RECORD);
+			proto_add(&o, "note", res->report->notes.msgs[i]);
 			send_frame(c, &o);
 		}
 		c->req = NULL;
-		send_end(c, 0, NULL);
+		send_end(c, res->status, res->error);
 		client_pump(c);
 	}
 	request_free(r);
@@ -685,25 +787,12 @@ reload_done(struct apply_report *rep, void *arg)
 static void
 cmd_reload(struct client *c)
 {
-	struct msglist errs = MSGLIST_INIT;
 	struct request *r = xcalloc(1, sizeof(*r));
 
 	r->client = c;
 	r->cmd = xstrdup("reload");
 	c->req = r;
-	if (mwsupd_reload(&errs, reload_done, r) == -1) {
-		for (size_t i = 0; i < errs.n; i++) {
-			struct proto_out o;
-
-			proto_begin(&o, PROTO_RECORD);
-			proto_add(&o, "error", errs.msgs[i]);
-			send_frame(c, &o);
-		}
-		msglist_clear(&errs);
-		c->req = NULL;
-		request_free(r);
-		send_end(c, 1, "configuration has errors; nothing changed");
-	}
+	daemon_reload(reload_done, r);
 }
 
 static void
@@ -720,15 +809,21 @@ dispatch(struct client *c, const struct proto_msg *m)
 	}
 	log_debug("control: uid %ld pid %ld: %s", (long)c->uid, (long)c->pid,
 	    cmd);
+	/* During a shutdown nothing may start again; status, pid, tail,
+	   signal and stop (which joins the shutdown) still work. */
+	if (daemon_stopping() && (strcmp(cmd, "start") == 0 ||
+	    strcmp(cmd, "restart") == 0 || strcmp(cmd, "reload") == 0)) {
+		snprintf(err, sizeof(err), "mwsupd is shutting down; %s "
+		    "refused", cmd);
+		send_end(c, 1, err);
+		return;
+	}
 	if (strcmp(cmd, "status") == 0)
 		cmd_status(c, m);
 	else if (strcmp(cmd, "start") == 0 || strcmp(cmd, "stop") == 0 ||
-	    strcmp(cmd, "restart") == 0) {
-		if (mwsupd_stopping() && strcmp(cmd, "stop") != 0)
-			send_end(c, 1, "mwsupd is shutting down");
-		else
-			cmd_startstop(c, m, cmd);
-	} else if (strcmp(cmd, "signal") == 0)
+	    strcmp(cmd, "restart") == 0)
+		cmd_startstop(c, m, cmd);
+	else if (strcmp(cmd, "signal") == 0)
 		cmd_signal(c, m);
 	else if (strcmp(cmd, "pid") == 0)
 		cmd_pid(c, m);
@@ -742,7 +837,7 @@ dispatch(struct client *c, const struct proto_msg *m)
 		c->busy = true;		/* until mwsupd exits */
 		c->shutdown_wait = true;
 		timer_cancel(&c->idle);
-		mwsupd_shutdown();
+		daemon_shutdown();
 	} else if (strcmp(cmd, "version") == 0) {
 		struct proto_out o;
 
@@ -759,10 +854,30 @@ dispatch(struct client *c, const struct proto_msg *m)
 
 /* ------------------------------------------------------- connections */
 
+/*
+ * Give up on C at once, whatever it has queued: it closes from a timer due
+ * now, never in the middle of the command writing to it.
+ */
+static void
+client_drop(struct client *c)
+{
+	c->closing = true;
+	c->follow = NULL;
+	c->outoff = c->outlen = 0;
+	(void)timer_set(&c->idle, now_ms());
+	client_want_write(c);
+}
+
+/*
+ * Read a request only when none is in progress and the reply to the last
+ * one has been sent entirely: a client that writes and never reads then
+ * holds at most one reply here, and the socket's own buffer pushes back.
+ */
 static void
 client_want_write(struct client *c)
 {
-	uint32_t ev = c->busy || c->closing ? 0 : EPOLLIN;
+	uint32_t ev = c->busy || c->closing || c->outoff < c->outlen ? 0 :
+	    EPOLLIN;
 
 	if (c->outoff < c->outlen)
 		ev |= EPOLLOUT;
@@ -779,7 +894,8 @@ client_pump(struct client *c)
 	const char *err;
 	long used;
 
-	while (!c->busy && !c->closing && c->inlen > 0) {
+	while (!c->busy && !c->closing && c->inlen > 0 &&
+	    c->outoff == c->outlen) {
 		used = proto_decode(c->in, c->inlen, &msg, &err);
 		if (used == 0)
 			break;
@@ -844,14 +960,22 @@ client_ready(int fd, uint32_t events, void *arg)
 			client_close(c);
 			return;
 		}
-		if (n > 0)
+		if (n > 0) {
 			c->outoff += (size_t)n;
+			/* A client reading its reply is not idle. */
+			if (!c->busy && !c->closing)
+				(void)timer_set(&c->idle,
+				    now_ms() + IDLE_TIMEOUT_MS);
+		}
 	}
 	if (c->outoff == c->outlen && c->closing) {
 		client_close(c);
 		return;
 	}
-	client_want_write(c);
+	if (c->outoff == c->outlen && c->inlen > 0)
+		client_pump(c);		/* the next request, if whole */
+	else
+		client_want_write(c);
 }
 
 static void
@@ -860,6 +984,10 @@ client_idle(struct timer *t, void *arg)
 	struct client *c = arg;
 
 	(void)t;
+	if (c->closing && c->outoff == c->outlen) {
+		client_close(c);	/* dropped by client_drop() */
+		return;
+	}
 	if (c->busy)
 		return;
 	log_debug("control: dropping idle client pid %ld", (long)c->pid);
@@ -897,13 +1025,17 @@ client_close(struct client *c)
 	loop_defer_free(client_destroy, c);
 }
 
-/* Is the peer allowed: root, our user, or a member of socket_group? */
+/*
+ * Is the peer of FD allowed: root, our user, or a member of socket_group
+ * (primary or supplementary group of the connecting process, as the
+ * kernel recorded them at connect: SO_PEERGROUPS)?
+ */
 static bool
-peer_allowed(uid_t uid, gid_t gid, pid_t pid)
+peer_allowed(int fd, uid_t uid, gid_t gid)
 {
-	char path[64], line[4096];
+	gid_t groups[64], *v = groups;
+	socklen_t len = sizeof(groups);
 	bool ok = false;
-	FILE *fp;
 
 	if (uid == 0 || uid == geteuid())
 		return true;
@@ -911,24 +1043,61 @@ peer_allowed(uid_t uid, gid_t gid, pid_t pid)
 		return false;
 	if (gid == allowed_gid)
 		return true;
-	/* Supplementary groups of the connecting process itself. */
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((fp = fopen(path, "re")) == NULL)
-		return false;
-	while (fgets(line, sizeof(line), fp) != NULL) {
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (char *s = line + 7, *end; *s != '\0'; s = end) {
-			unsigned long g = strtoul(s, &end, 10);
-			if (end == s)
-				break;
-			if ((gid_t)g == allowed_gid)
-				ok = true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len) == -1) {
+		if (errno != ERANGE)
+			return false;
+		/* More than 64: the kernel said how much room it needs. */
+		if ((v = malloc(len)) == NULL ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, v, &len) == -1) {
+			free(v);
+			return false;
 		}
-		break;
 	}
-	fclose(fp);
+	for (size_t i = 0; i < len / sizeof(*v); i++)
+		if (v[i] == allowed_gid)
+			ok = true;
+	if (v != groups)
+		free(v);
 	return ok;
+}
+
+/*
+ * Refused clients are logged one line per REFUSED_LOG_MS at most: a flood
+ * of connections must not flood the log.  The refusals left out are
+ * counted, and the count logged when the interval ends.
+ */
+static uint64_t		 refused_last_ms;
+static unsigned long	 refused_suppressed;
+static struct timer	 refused_timer;
+
+static void
+refused_flush(struct timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	if (refused_suppressed == 0)
+		return;
+	log_warnx("control: refused %lu more client%s (not logged one by "
+	    "one)", refused_suppressed, refused_suppressed > 1 ? "s" : "");
+	refused_suppressed = 0;
+	refused_last_ms = now_ms();
+}
+
+static void
+refused_log(uid_t uid, pid_t pid)
+{
+	uint64_t now = now_ms();
+
+	if (refused_last_ms != 0 && now - refused_last_ms < REFUSED_LOG_MS) {
+		refused_suppressed++;
+		if (!timer_armed(&refused_timer))
+			(void)timer_set(&refused_timer,
+			    refused_last_ms + REFUSED_LOG_MS);
+		return;
+	}
+	log_warnx("control: refused client uid %ld pid %ld", (long)uid,
+	    (long)pid);
+	refused_last_ms = now;
 }
 
 static void
@@ -1023,13 +1192,12 @@ listen_ready(int fd, uint32_t events, void *arg)
 			close(cfd);
 			continue;
 		}
-		if (!peer_allowed(cred.uid, cred.gid, cred.pid)) {
+		if (!peer_allowed(cfd, cred.uid, cred.gid)) {
 			static const char *deny = "permission denied";
 			struct proto_out o;
 			long flen;
 
-			log_warnx("control: refused client uid %ld pid %ld",
-			    (long)cred.uid, (long)cred.pid);
+			refused_log(cred.uid, cred.pid);
 			proto_begin(&o, PROTO_END);
 			proto_add(&o, "status", "1");
 			proto_add(&o, "error", deny);
@@ -1089,24 +1257,51 @@ socket_alive(const struct sockaddr_un *sun)
 	return alive;
 }
 
+/*
+ * Give the socket file its mode and group, never through a symbolic link
+ * or onto another file: the socket's directory may be writable by someone
+ * else, who could swap the socket for a link to a file of root's.  The
+ * file is opened without following links (O_PATH | O_NOFOLLOW), checked
+ * to be the very socket bind() made (device and inode), and changed
+ * through that descriptor.
+ */
 static void
 apply_mode(const struct conf *conf)
 {
 	struct group *gr;
+	struct stat st = { 0 };
+	char fdpath[64];
+	int fd;
 
 	allowed_gid = (gid_t)-1;
 	if (conf->socket_group != NULL) {
 		if ((gr = getgrnam(conf->socket_group)) == NULL)
 			log_warnx("socket_group %s: no such group",
 			    conf->socket_group);
-		else {
+		else
 			allowed_gid = gr->gr_gid;
-			if (chown(sockpath, (uid_t)-1, gr->gr_gid) == -1)
-				log_warn("chown %s", sockpath);
-		}
 	}
-	if (chmod(sockpath, (mode_t)conf->socket_mode) == -1)
-		log_warn("chmod %s", sockpath);
+	fd = open(sockpath, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1) {
+		log_warn("%s: socket_mode and socket_group not applied: "
+		    "cannot open the socket file", sockpath);
+		return;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_dev != sock_dev || st.st_ino != sock_ino) {
+		log_warnx("%s: socket_mode and socket_group not applied: the "
+		    "path is no longer mwsupd's socket (%s)", sockpath,
+		    S_ISLNK(st.st_mode) ? "a symbolic link" : "another file");
+		close(fd);
+		return;
+	}
+	if (allowed_gid != (gid_t)-1 &&
+	    fchownat(fd, "", (uid_t)-1, allowed_gid, AT_EMPTY_PATH) == -1)
+		log_warn("chown %s", sockpath);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	if (chmod(fdpath, (mode_t)conf->socket_mode) == -1)
+		log_warn("chmod %s (through %s)", sockpath, fdpath);
+	close(fd);
 }
 
 int
@@ -1153,6 +1348,17 @@ control_open(const struct conf *conf, char *err, size_t len)
 		return -1;
 	}
 	umask(old);
+	/* What bind() made: a socket of ours nobody can open yet (mode 0).
+	   Anything else there now was put by someone else. */
+	if (lstat(conf->socket, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_uid != geteuid() || (st.st_mode & 07777) != 0) {
+		snprintf(err, len, "%s was replaced right after bind",
+		    conf->socket);
+		close(fd);
+		return -1;
+	}
+	sock_dev = st.st_dev;
+	sock_ino = st.st_ino;
 	sockpath = xstrdup(conf->socket);
 	apply_mode(conf);
 	if (listen(fd, 128) == -1 ||
@@ -1164,6 +1370,7 @@ control_open(const struct conf *conf, char *err, size_t len)
 		return -1;
 	}
 	timer_init(&accept_timer, accept_resume, NULL);
+	timer_init(&refused_timer, refused_flush, NULL);
 	proc_set_output_hook(control_output);
 	proc_set_fd_pressure_hook(shed_idle);
 	return 0;
@@ -1200,6 +1407,7 @@ control_exiting(void)
 		listen_io.fd = -1;
 	}
 	timer_cancel(&accept_timer);
+	timer_cancel(&refused_timer);
 	if (sockpath != NULL)
 		(void)unlink(sockpath);
 	/* Last words, best effort: followers get their END; the shutdown

@@ -27,9 +27,9 @@
 #include "apply.h"
 #include "conf.h"
 #include "control.h"
+#include "daemon.h"
 #include "log.h"
 #include "loop.h"
-#include "mwsupd.h"
 #include "proc.h"
 #include "supervise.h"
 
@@ -41,9 +41,6 @@ static int		 readyfd = -1;	/* to the launcher, until ready */
 static int		 pidfd = -1;
 static char		*pidpath;
 static struct io	 sigio;
-static int		 stopping;
-static int		 batch_failed;	/* a process ended abnormally */
-static struct timer	 batch_timer;	/* exit_when_done check */
 static struct sup_ops	 ops;
 static struct conf	*start_conf;	/* loaded, not yet applied */
 
@@ -176,10 +173,20 @@ pidfile_lock(const char *path)
 	ssize_t n;
 	int len;
 
-	pidfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	struct stat st;
+
+	/* Pidfiles often live in directories others can write: never
+	   follow a link planted there, nor open a FIFO or a device. */
+	pidfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY |
+	    O_NOFOLLOW | O_NONBLOCK, 0644);
+	if (pidfd == -1 && errno == ELOOP)
+		startup_fail(1, "pidfile %s is a symbolic link; not following "
+		    "it", path);
 	if (pidfd == -1)
 		startup_fail(1, "cannot open pidfile %s: %s", path,
 		    strerror(errno));
+	if (fstat(pidfd, &st) == -1 || !S_ISREG(st.st_mode))
+		startup_fail(1, "pidfile %s is not a regular file", path);
 	if (flock(pidfd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK)
 			startup_fail(1, "cannot lock pidfile %s: %s", path,
@@ -207,40 +214,11 @@ pidfile_remove(void)
 		close(pidfd);
 }
 
-/* ---------------------------------------------------------- batch mode */
-
+/* log.c's part of a reload's live settings. */
 static void
-batch_check(struct timer *t, void *arg)
+log_reconfigure(const struct conf *conf)
 {
-	const struct conf *conf = registry_conf();
-
-	(void)t;
-	(void)arg;
-	if (conf == NULL || !conf->exit_when_done || stopping ||
-	    apply_busy())
-		return;
-	for (size_t i = 0; i < registry.n; i++)
-		for (int j = 0; j < registry.programs[i]->nprocs; j++)
-			if (proc_active(registry.programs[i]->procs[j]))
-				return;
-	log_info("exit_when_done: every process has finished (%s)",
-	    batch_failed ? "some failed" : "all succeeded");
-	mwsupd_shutdown();
-}
-
-static void
-proc_changed(struct proc *p, enum proc_state from)
-{
-	const struct program_conf *pc = p->program->conf;
-
-	(void)from;
-	if (p->state == PROC_FATAL)
-		batch_failed = 1;
-	else if (p->state == PROC_EXITED && (p->exit_signal != 0 ||
-	    !program_conf_normal_exit(pc, p->exit_status)))
-		batch_failed = 1;
-	if (!proc_active(p) && !timer_armed(&batch_timer))
-		(void)timer_set(&batch_timer, now_ms());
+	log_setup(conf->log_target, conf->log_facility);
 }
 
 static void
@@ -250,84 +228,12 @@ proc_release(struct proc *p)
 	proc_ops.release(p);
 }
 
-/* -------------------------------------------------- reload, shutdown */
-
-static void
-reload_logged(struct apply_report *r, void *arg)
-{
-	(void)arg;
-	for (size_t i = 0; i < r->n; i++)
-		log_info("reload: %s: %s%s%s", r->changes[i].program,
-		    r->changes[i].action, *r->changes[i].detail ? " " : "",
-		    r->changes[i].detail);
-	for (size_t i = 0; i < r->notes.n; i++)
-		log_warnx("reload: %s", r->notes.msgs[i]);
-	log_info("reload: done");
-}
-
-int
-mwsupd_reload(struct msglist *errs, apply_done_cb done, void *arg)
-{
-	struct conf *conf;
-
-	if (stopping) {
-		msglist_add(errs, "mwsupd is shutting down");
-		return -1;
-	}
-	if (apply_busy()) {
-		msglist_add(errs, "a reload is already under way");
-		return -1;
-	}
-	log_info("reloading %s", conffile);
-	if ((conf = conf_load(conffile, errs)) == NULL) {
-		for (size_t i = 0; i < errs->n; i++)
-			log_warnx("reload refused: %s", errs->msgs[i]);
-		return -1;
-	}
-	log_setup(conf->log_target, conf->log_facility);
-	control_reconfigure(conf);
-	if (apply(conf, done ? done : reload_logged, arg) == -1) {
-		conf_free(conf);
-		msglist_add(errs, "a reload is already under way");
-		return -1;
-	}
-	return 0;
-}
-
-static void
-shutdown_done(void *arg)
-{
-	const struct conf *conf = registry_conf();
-
-	(void)arg;
-	log_info("every process is stopped");
-	/* A batch succeeds only if every process ended normally. */
-	loop_exit(conf != NULL && conf->exit_when_done && batch_failed ? 1 : 0);
-}
-
-void
-mwsupd_shutdown(void)
-{
-	if (stopping)
-		return;
-	stopping = 1;
-	log_info("shutting down");
-	registry_shutdown(shutdown_done, NULL);
-}
-
-int
-mwsupd_stopping(void)
-{
-	return stopping;
-}
-
 /* -------------------------------------------------------------- signals */
 
 static void
 signal_ready(int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
-	struct msglist errs = MSGLIST_INIT;
 	bool reap = false;
 
 	(void)events;
@@ -342,21 +248,18 @@ signal_ready(int fd, uint32_t events, void *arg)
 			reap = true;	/* one batch per wake-up */
 			break;
 		case SIGHUP:
-			(void)mwsupd_reload(&errs, NULL, NULL);
-			msglist_clear(&errs);
+			if (daemon_stopping())
+				log_info("SIGHUP ignored: mwsupd is shutting "
+				    "down");
+			else
+				daemon_reload(NULL, NULL);
 			break;
 		case SIGTERM:
 		case SIGINT:
 		case SIGQUIT:
 			log_info("received SIG%s", si.ssi_signo == SIGTERM ?
 			    "TERM" : si.ssi_signo == SIGINT ? "INT" : "QUIT");
-			for (size_t i = 0; i < registry.n; i++)
-				for (int j = 0;
-				    j < registry.programs[i]->nprocs; j++)
-					if (proc_active(
-					    registry.programs[i]->procs[j]))
-						batch_failed = 1;
-			mwsupd_shutdown();
+			daemon_shutdown();
 			break;
 		}
 	}
@@ -450,6 +353,7 @@ main(int argc, char *argv[])
 	   directory. */
 	if ((abspath = realpath(conffile, NULL)) != NULL)
 		conffile = abspath;
+	daemon_set_config_file(conffile);
 
 	/* The configuration, all of it valid, or nothing starts. */
 	if ((conf = start_conf = load_config()) == NULL)
@@ -476,17 +380,18 @@ main(int argc, char *argv[])
 		log_warn("cannot become a child subreaper");
 
 	ops = proc_ops;
-	ops.changed = proc_changed;
+	ops.changed = daemon_proc_changed;
 	ops.release = proc_release;
 	sup_init(&ops);
-	timer_init(&batch_timer, batch_check, NULL);
+	/* Live settings a reload changes. */
+	daemon_subscribe(log_reconfigure);
+	daemon_subscribe(control_reconfigure);
 
 	log_info("mwsupd %s starting with %s (pid %ld)", PACKAGE_VERSION,
 	    conffile, (long)getpid());
 	start_conf = NULL;		/* the registry owns it now */
-	if (apply(conf, NULL, NULL) == -1)
+	if (daemon_start(conf) == -1)
 		startup_fail(1, "cannot apply the configuration");
-	(void)timer_set(&batch_timer, now_ms());
 	ready(registry_conf());
 
 	r = loop_run();

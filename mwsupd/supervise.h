@@ -128,6 +128,9 @@ struct proc {
 	struct job_ref	*jobs;		/* the jobs waiting on it (any number:
 					   concurrent jobs compose) */
 	unsigned	 njobs, jobs_cap;
+
+	/* control.c */
+	unsigned	 resolve_mark;	/* name resolution: already listed */
 };
 
 /* One job's hold on a process: which job, and where in its list. */

@@ -121,6 +121,10 @@ fi
 start_mwsupd
 wait_state locked:0 LOCKED 5
 check "locked:0 was not started while LOCKED" test ! -e "$T/locked.pid"
+ctl start locked >"$T/out" 2>&1
+expect_eq "exit status of 'mwsupctl start' of a LOCKED process" 1 "$?"
+expect_match "start reports the lock" 'locked:0.*(LOCKED|held)' \
+    "$(tr '\n' ' ' <"$T/out")"
 kill -KILL $(children_of "$holder") "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 wait_state locked:0 RUNNING 4
@@ -217,6 +221,44 @@ if wait_mwsupd_exit 10; then
 	expect_eq "exit status of a batch interrupted by SIGTERM" 1 "$MWSUPD_RC"
 else
 	fail "interrupted batch: mwsupd did not exit within 10 s of SIGTERM"
+fi
+
+# An operator's stop or shutdown cuts the batch short too: exit 1, even
+# though the job, killed by its stop signal, is not counted as a failure.
+start_mwsupd
+wait_state job1:0 RUNNING 5
+ctl stop job1 >/dev/null 2>&1
+if wait_mwsupd_exit 10; then
+	expect_eq "exit status of a batch cut short by mwsupctl stop" 1 "$MWSUPD_RC"
+else
+	fail "batch stopped by mwsupctl stop: mwsupd did not exit within 10 s"
+fi
+start_mwsupd
+wait_state job1:0 RUNNING 5
+ctl shutdown >/dev/null 2>&1
+if wait_mwsupd_exit 10; then
+	expect_eq "exit status of a batch cut short by mwsupctl shutdown" 1 "$MWSUPD_RC"
+else
+	fail "batch shut down by mwsupctl: mwsupd did not exit within 10 s"
+fi
+# Stopping what never ran (autostart = false) cuts nothing short.
+write_conf <<EOF
+exit_when_done = true
+program job1 {
+    command = "$H/exit-code 0 -d 1500"
+    startsecs = 0
+}
+program idle {
+    command = "$H/sleeper"
+    autostart = false
+}
+EOF
+start_mwsupd
+ctl stop idle >/dev/null 2>&1
+if wait_mwsupd_exit 10; then
+	expect_eq "exit status of a batch after stopping a process that never ran" 0 "$MWSUPD_RC"
+else
+	fail "batch with a stop of an idle process: mwsupd did not exit within 10 s"
 fi
 
 # ----------------------------------------------------------------------
