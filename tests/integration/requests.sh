@@ -147,9 +147,10 @@ fi
 
 # ----------------------------------------------------------------------
 section "tail of all names the right form"
+# mwsupctl refuses it before asking mwsupd (a usage error).
 run_ctl tail all
-expect_rc "tail all" 1
-expect_match "tail all suggests PROGRAM:N" 'name one as PROGRAM:N' "$ERR"
+expect_rc "tail all" 2
+expect_match "tail all suggests PROGRAM:N" 'PROGRAM:N' "$ERR"
 check "tail all does not suggest all:N" eval '! grep -q "all:N" "$T/err"'
 
 # ----------------------------------------------------------------------
