@@ -337,7 +337,7 @@ static void
 test_long_line(void **state)
 {
 	struct logfile *lf;
-	char big[251];
+	char big[251], *huge;
 	size_t len;
 	char *s;
 
@@ -369,6 +369,24 @@ test_long_line(void **state)
 	s = slurp(path, &len);
 	assert_int_equal(len, 251);
 	free(s);
+
+	/* Past LOGFILE_LINE_MAX too (written another way), whole. */
+	assert_int_equal(unlink(path), 0);
+	huge = xmalloc(LOGFILE_LINE_MAX + 10);
+	memset(huge, 'h', LOGFILE_LINE_MAX + 10);
+	lf = must_open(0, 0);
+	assert_int_equal(logfile_write(lf, huge, LOGFILE_LINE_MAX), 0);
+	assert_int_equal(logfile_write(lf, huge, LOGFILE_LINE_MAX + 10), 0);
+	logfile_close(lf);
+	s = slurp(path, &len);
+	assert_int_equal(len, 2 * LOGFILE_LINE_MAX + 12);
+	assert_memory_equal(s, huge, LOGFILE_LINE_MAX);
+	assert_int_equal(s[LOGFILE_LINE_MAX], '\n');
+	assert_memory_equal(s + LOGFILE_LINE_MAX + 1, huge,
+	    LOGFILE_LINE_MAX + 10);
+	assert_int_equal(s[len - 1], '\n');
+	free(s);
+	free(huge);
 }
 
 static void
