@@ -94,10 +94,17 @@ load_config(void)
 static int
 check_config(int verbose)
 {
+	struct msglist warns = MSGLIST_INIT;
 	struct conf *conf;
 
 	if ((conf = load_config()) == NULL)
 		return EX_CONFIG;
+	/* What would fail at run time (a command not found, a missing
+	   directory): warned, the exit status stays 0. */
+	conf_warnings(conf, &warns);
+	for (size_t i = 0; i < warns.n; i++)
+		fprintf(stderr, "%s\n", warns.msgs[i]);
+	msglist_clear(&warns);
 	if (verbose)
 		conf_print(conf, stdout);
 	conf_free(conf);

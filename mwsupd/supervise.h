@@ -124,7 +124,6 @@ struct proc {
 
 	struct timer	 timer;		/* the one deadline of this process */
 	struct proc_io	*io;		/* pipes, output buffers (proc.c) */
-	struct proc	*hash_next;	/* pid hash chain */
 	struct job_ref	*jobs;		/* the jobs waiting on it (any number:
 					   concurrent jobs compose) */
 	unsigned	 njobs, jobs_cap;
