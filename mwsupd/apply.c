@@ -94,10 +94,22 @@ registry_select(const char *name, struct proc ***v, size_t *n)
 		return 0;
 	}
 	if (colon == NULL) {
-		if ((prog = registry_find(name)) == NULL)
+		const struct conf_group *g;
+
+		if ((prog = registry_find(name)) != NULL) {
+			for (int j = 0; j < prog->nprocs; j++)
+				procs_push(v, n, prog->procs[j]);
+			return 0;
+		}
+		/* A group (supervisord's [group:x]): its programs' processes,
+		   in the group's order.  Names never clash with programs. */
+		if (registry_conf() == NULL ||
+		    (g = conf_find_group(registry_conf(), name)) == NULL)
 			return -1;
-		for (int j = 0; j < prog->nprocs; j++)
-			procs_push(v, n, prog->procs[j]);
+		for (size_t k = 0; k < g->nprograms; k++)
+			if ((prog = registry_find(g->programs[k])) != NULL)
+				for (int j = 0; j < prog->nprocs; j++)
+					procs_push(v, n, prog->procs[j]);
 		return 0;
 	}
 	pname = xstrdup(name);

@@ -59,8 +59,8 @@ const struct conf *registry_conf(void);
 struct program	*registry_find(const char *name);
 
 /*
- * Collect the processes NAME designates: "all", "PROGRAM" or
- * "PROGRAM:N".  Appends to *V (growing it, *N entries) and returns 0, or
+ * Collect the processes NAME designates: "all", "PROGRAM", "PROGRAM:N"
+ * or "GROUP" (every process of the group's programs).  Appends to *V (growing it, *N entries) and returns 0, or
  * -1 when NAME matches nothing.
  */
 int		 registry_select(const char *name, struct proc ***v, size_t *n);

@@ -4,7 +4,8 @@
 # PROGRAM:* and PROGRAM: name the whole program (status, stop, start);
 # `avail` lists the configured programs; `tail NAME stdout|stderr` shows
 # one stream only (the last N lines of it, and with -f); status columns
-# are as wide as the longest name; `mwsupctl -c FILE` finds the socket
+# are as wide as the longest name; `group` sections name their programs'
+# processes (restart GROUP:); `mwsupctl -c FILE` finds the socket
 # when FILE has an error elsewhere, and says so.
 . "$(dirname "$0")/lib.sh"
 
@@ -44,6 +45,9 @@ program $long {
 program idle {
     command = "$H/sleeper"
     autostart = false
+}
+group front {
+    programs = {"web", "idle"}
 }
 EOF
 start_mwsupd
@@ -119,6 +123,26 @@ cols=$(awk '{ print index($0, " " $2 " ") }' "$T/status" | sort -u)
 expect_eq "one state column" 1 "$(wc -l <<<"$cols")"
 check "the state column is after the longest name ($((${#long} + 2)))" \
     test "$cols" -ge "$((${#long} + 2))"
+
+# ---------------------------------------------------------------- groups
+section "group sections: restart GROUP: and status GROUP as in supervisord"
+ctl start web >/dev/null 2>&1
+wait_state web:1 RUNNING 5
+w0=$(proc_pid web:0)
+w1=$(proc_pid web:1)
+expect_eq "status front lists the group's processes" "web:0 web:1 idle:0" \
+    "$(ctl status front 2>/dev/null | awk '{ printf "%s%s", sep, $1; sep = " " }')"
+ctl restart front: >"$T/out" 2>&1
+expect_eq "exit status of restart front:" 0 "$?"
+check "web:0 has a new pid" test "$(proc_pid web:0)" != "$w0"
+check "web:1 has a new pid" test "$(proc_pid web:1)" != "$w1"
+check "idle:0 was started with its group" in_state idle:0 RUNNING
+ctl stop 'front:*' >/dev/null 2>&1
+expect_eq "exit status of stop front:*" 0 "$?"
+check "idle:0 stopped with its group" in_state idle:0 STOPPED
+check "web:0 stopped with its group" in_state web:0 STOPPED
+check "talker, not in the group, still runs" in_state talker:0 RUNNING
+ctl start web >/dev/null 2>&1
 
 # ---------------------------------------------------------------- -c
 section "mwsupctl -c FILE with an error in an included file"
