@@ -87,6 +87,26 @@ make_group(const char *name, const struct cgroup_limits *lim)
 		fail_msg("cgroup_create(%s): %s", name, err);
 }
 
+/* SIGKILL every pid cgroup.procs lists, without the module. */
+static void
+kill_listed(int dir)
+{
+	char buf[4096], *p, *end;
+	long pid;
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(dir, "cgroup.procs", O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = buf; (pid = strtol(p, &end, 10)) > 0; p = end)
+		kill((pid_t)pid, SIGKILL);
+}
+
 /* Kill and remove the test's group, whatever state the test left. */
 static int
 teardown_group(void **state)
@@ -96,8 +116,12 @@ teardown_group(void **state)
 	(void)state;
 	if (dirfd_ != -1) {
 		cgroup_kill(dirfd_);
-		while (cgroup_populated(dirfd_) == 1 && now_ms() < deadline)
+		while (cgroup_populated(dirfd_) == 1 && now_ms() < deadline) {
+			/* The test may have failed because cgroup_kill() does
+			 * not work: do it by hand too. */
+			kill_listed(dirfd_);
 			pause_ms(5);
+		}
 		close(dirfd_);
 		dirfd_ = -1;
 	}
