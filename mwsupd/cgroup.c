@@ -623,8 +623,10 @@ cgroup_kill_each(int dirfd)
 		any = 0;
 		for (p = buf; *p != '\0'; p = end) {
 			pid = strtol(p, &end, 10);
-			if (end == p)
+			/* A number cut short by the buffer is not a pid. */
+			if (end == p || *end != '\n')
 				break;
+			end++;
 			if (pid > 0 && kill((pid_t)pid, SIGKILL) == 0)
 				any = 1;
 		}
