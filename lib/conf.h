@@ -78,7 +78,7 @@ struct program_conf {
 	char		*lockfile;	/* NULL: none; unexpanded */
 	char		*syslog_ident;	/* defaults to name */
 
-	/* Readiness and health (SPEC §9, §10), seconds. */
+	/* Readiness and health (doc/DESIGN.md), seconds. */
 	enum ready_kind	 ready_kind;
 	int		 ready_fd;	/* READY_FD: the descriptor */
 	char		*ready_probe;	/* READY_PROBE: the probe string */
@@ -90,12 +90,12 @@ struct program_conf {
 	int		 healthcheck_retries;
 	int		 watchdogsecs;	/* 0: off */
 
-	/* Dependencies (SPEC §12). */
+	/* Dependencies (doc/DESIGN.md). */
 	char	       **depends_on;	/* program names, NULL-terminated;
 					   NULL: none */
 	bool		 oneshot;
 
-	/* Restart policy (SPEC §11), seconds. */
+	/* Restart policy (doc/DESIGN.md), seconds. */
 	int		 restart_delay;	/* 0: restart at once */
 	int		 restart_delay_max;
 	int		 restart_reset;

@@ -1,5 +1,5 @@
 /*
- * supervise.c — the state machine of SPEC §2 and jobs over many processes.
+ * supervise.c — the state machine of mwsupd(8) Process states and jobs over many processes.
  * Policy only: all effects on the world go through struct sup_ops.
  */
 #include "config.h"
@@ -497,7 +497,7 @@ sup_fatal_exit_code(const struct proc *p)
 }
 
 /*
- * The delay before restarting P after a run of RAN ms (SPEC §11): 0 with
+ * The delay before restarting P after a run of RAN ms (doc/DESIGN.md): 0 with
  * no `restart_delay`; else `restart_delay` after a long run (or the first
  * time), twice the previous one after a short run, at most
  * `restart_delay_max`.

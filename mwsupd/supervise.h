@@ -4,7 +4,7 @@
  * acts through struct sup_ops, which proc.c implements for real and the
  * unit tests implement with a fake clock and fake processes.
  *
- * States (SPEC §2) and what moves a process between them:
+ * States (mwsupd(8), Process states) and what moves a process between them:
  *
  *             start                        startsecs elapse
  *   STOPPED ---------> STARTING ---------------------------> RUNNING
@@ -22,7 +22,7 @@
  *                       exit,  or SIGKILL after stopwaitsecs
  *     stop of BACKOFF or LOCKED: STOPPED at once; EXITED and FATAL stay
  *
- * Restart policy (SPEC §11): an exit from RUNNING that is restarted waits
+ * Restart policy (doc/DESIGN.md): an exit from RUNNING that is restarted waits
  * in BACKOFF ("restarting in N s") when `restart_delay` is set, doubling
  * after each short run up to `restart_delay_max`; a FATAL process is tried
  * afresh after `fatal_retry` seconds when set.
@@ -57,7 +57,7 @@ enum proc_state {
 
 const char	*proc_state_name(enum proc_state);
 
-/* A process's health (SPEC §10): NONE without a check or watchdog. */
+/* A process's health (doc/DESIGN.md): NONE without a check or watchdog. */
 enum proc_health {
 	HEALTH_NONE,
 	HEALTH_UNKNOWN,		/* no result yet since RUNNING */
@@ -100,7 +100,7 @@ struct proc {
 	time_t		 since;		/* wall time of the last state change */
 	int		 fails;		/* failed starts in a row */
 	uint64_t	 restart_delay_ms; /* the last delay of the restart
-					   sequence (SPEC §11), 0 none */
+					   sequence (doc/DESIGN.md), 0 none */
 	unsigned	 restarts;	/* spawns after the first */
 	unsigned	 spawns;	/* spawns in all */
 	int		 exit_status;	/* last exit code, -1 none */
@@ -250,7 +250,7 @@ int		sup_signal(struct proc *p, int sig);
 void		sup_exited(struct proc *p, int status);
 
 /*
- * Readiness and health (SPEC §9, §10), reported by the checks mechanism.
+ * Readiness and health (doc/DESIGN.md), reported by the checks mechanism.
  * sup_ready: P said or showed it is ready (ignored unless STARTING with
  * `ready` set).  sup_health: a health check passed (OK) or failed with
  * REASON (ignored unless RUNNING); `healthcheck_retries` failures in a
@@ -290,7 +290,7 @@ bool		proc_settled_up(const struct proc *p);
  * instant, and the next level starts when that one is down.  Start jobs
  * start every level at once, in ascending level order.  A restart job is
  * a stop job followed by a start of the same processes, in one job.
- * job_new() gives the levels of SPEC §2's `priority` and §12's
+ * job_new() gives the levels of mwsupd(8) Process states `priority` and §12's
  * dependencies: a stop stops dependents before what they depend on, then
  * the highest priority number first; a start goes from the lowest up
  * (processes whose dependencies are not up wait in WAITING).

@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# control.sh — mwsupctl against a real mwsupd (SPEC §6, doc/PROTOCOL.md):
+# control.sh — mwsupctl against a real mwsupd (mwsupctl(8), doc/PROTOCOL.md):
 # every command, its output and exit code, --json, the waiting semantics of
 # start/stop/restart, tail (-n, -f across a restart), signal, pid, version,
 # shutdown.

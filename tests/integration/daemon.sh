@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# daemon.sh — mwsupd as a daemon (SPEC §3, §4): readiness when
+# daemon.sh — mwsupd as a daemon (mwsupd(8); mwsupd(8) Batch jobs): readiness when
 # daemonizing, exit 78 on a bad configuration, exit 75 for a second
 # instance (silent with -q), program lock files, batch mode.
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# faults.sh — mwsupd under hostile conditions (SPEC §2, §3, §5, §7; issue 7):
+# faults.sh — mwsupd under hostile conditions (mwsupd(8) Process states; mwsupd(8); mwsupd(8) Logging; doc/PROTOCOL.md; issue 7):
 #   1. kill -9 of mwsupd with 100 children: none survives a second;
 #   2. spawn failure from RLIMIT_NPROC: BACKOFF, then FATAL with the reason,
 #      the daemon unharmed (root only);

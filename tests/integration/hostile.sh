@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# hostile.sh — the control socket under abuse (SPEC §7, doc/PROTOCOL.md §1,
+# hostile.sh — the control socket under abuse (doc/PROTOCOL.md, doc/PROTOCOL.md §1,
 # §2): idle connections, garbage, random bytes, half-sent and malformed
 # frames, connect/disconnect storms; mwsupd keeps answering other clients
 # quickly, keeps supervising and leaks no descriptor.  As root, also the

@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# init.sh — the SysV init script etc/init.d/mwsupd end to end (SPEC §8):
+# init.sh — the SysV init script etc/init.d/mwsupd end to end (README.md):
 # start, status 0, start again (LSB: success, same daemon), reload applied
 # (a program added to the configuration runs), a reload with a broken
 # configuration fails and keeps the running one, restart, stop (the daemon

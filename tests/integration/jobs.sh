@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# jobs.sh — concurrent jobs compose (SPEC §2, §6; issue 15.1): a stop
+# jobs.sh — concurrent jobs compose (mwsupd(8) Process states; mwsupctl(8); issue 15.1): a stop
 # during a shutdown, two stops of one process, an operator's start or stop
 # during a reload that shrinks numprocs, and a shutdown during a reload
 # that removes a slow program.  After each: every live process is listed,

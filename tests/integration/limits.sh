@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# limits.sh — what one client may cost mwsupd (SPEC §7, doc/PROTOCOL.md
+# limits.sh — what one client may cost mwsupd (doc/PROTOCOL.md, doc/PROTOCOL.md
 # §2): a client that pipelines requests and never reads holds at most one
 # reply in mwsupd (RSS stays flat) and others are served meanwhile; one
 # request naming `all` 511 times over 2000 processes answers about as fast

@@ -1,7 +1,7 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # log-outage.sh — a log sink that is missing, goes away or stops reading
-# (SPEC §5, doc/RELIABILITY.md): mwsupd says so on stderr, never blocks
+# (mwsupd(8) Logging, doc/RELIABILITY.md): mwsupd says so on stderr, never blocks
 # (status answers, a crashing program is restarted), keeps what fits its
 # 4 MiB queue and sends it in order when the sink is back, and reports
 # exactly how many lines did not fit.

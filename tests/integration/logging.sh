@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# logging.sh — output handling (SPEC §5): children's lines to syslog with
+# logging.sh — output handling (mwsupd(8) Logging): children's lines to syslog with
 # IDENT[PID] and info/err priorities, long lines split, syslog_ident,
 # mwsupd's own events, closed outputs, log_target = stderr, and a
 # flooding child that neither blocks mwsupd nor makes it grow.

@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# reload.sh — `mwsupctl reload` and SIGHUP (SPEC §6, doc/PROTOCOL.md
+# reload.sh — `mwsupctl reload` and SIGHUP (mwsupctl(8), doc/PROTOCOL.md
 # "reload"): added, removed, changed and unchanged programs, numprocs
 # changes, a rejected configuration, an option that cannot change live.
 . "$(dirname "$0")/lib.sh"

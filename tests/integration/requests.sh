@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# requests.sh — requests that overlap (SPEC §6, doc/PROTOCOL.md): a reload
+# requests.sh — requests that overlap (mwsupctl(8), doc/PROTOCOL.md): a reload
 # asked for (mwsupctl or SIGHUP) while another runs is applied after it,
 # once for all who waited, and every waiting client gets its result (never
 # "configuration has errors" for a busy reload); a reload that starts a

@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# spawn.sh — what a child gets (SPEC §1, §3): only fds 0-2 with stdin from
+# spawn.sh — what a child gets (mwsup.conf(5); mwsupd(8)): only fds 0-2 with stdin from
 # /dev/null, default signal dispositions, an empty mask, its own process
 # group, mwsupd as parent (no shell), command splitting and expansions,
 # environment, directory, umask, user.

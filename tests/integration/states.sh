@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# states.sh — the process state machine seen from outside (SPEC §2):
+# states.sh — the process state machine seen from outside (mwsupd(8) Process states):
 # respawn, autorestart, EXITED/BACKOFF/FATAL, exec failures, numprocs,
 # start/stop by request, no zombies after a crash loop.
 . "$(dirname "$0")/lib.sh"

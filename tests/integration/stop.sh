@@ -1,6 +1,6 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-# stop.sh — stopping (SPEC §2, §3): stopsignal, SIGKILL after stopwaitsecs,
+# stop.sh — stopping (mwsupd(8) Process states; mwsupd(8)): stopsignal, SIGKILL after stopwaitsecs,
 # killmode, parallel stop, shutdown on SIGTERM, priority order, and no
 # survivors when mwsupd itself is killed with SIGKILL.
 . "$(dirname "$0")/lib.sh"
@@ -296,7 +296,7 @@ else
 fi
 grandchildren=$(tail -n +2 "$T/leader.pids" 2>/dev/null | xargs)
 if [ -n "$grandchildren" ] && ! retry 1 all_gone $grandchildren; then
-	note "grandchildren outlived a SIGKILLed mwsupd (allowed by SPEC §3): $(alive_among $grandchildren)"
+	note "grandchildren outlived a SIGKILLed mwsupd (allowed by mwsupd(8)): $(alive_among $grandchildren)"
 	kill -KILL $grandchildren 2>/dev/null
 fi
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 # symlink.sh — mwsupd never follows a symbolic link planted where its own
-# files go (SPEC §4, mwsupd(8)): a pidfile that is a symlink, a FIFO or a
+# files go (mwsupd(8) Batch jobs, mwsupd(8)): a pidfile that is a symlink, a FIFO or a
 # directory makes it refuse to start (exit 1, naming the path) and leaves
 # the target alone; a socket swapped for a symlink does not get
 # socket_mode or socket_group applied to the link's target on reload.

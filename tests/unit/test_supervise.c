@@ -1,5 +1,5 @@
 /*
- * test_supervise.c — unit tests of the state machine of SPEC §2
+ * test_supervise.c — unit tests of the state machine of mwsupd(8) Process states
  * (mwsupd/supervise.c) through its struct sup_ops seam: a fake clock, a
  * fake spawn that hands out pids, a fake kill that records signals, a fake
  * lockfile.  Time only moves when a test calls advance(), which fires the
@@ -1976,7 +1976,7 @@ test_job_free_detaches(void **state UNUSED)
 	assert_int_equal(done_calls, 0);
 }
 
-/* ------------------------------------------- restart policy (SPEC §11) */
+/* ------------------------------------------- restart policy (doc/DESIGN.md) */
 
 static void
 set_delay_2_8(struct program_conf *pc)
@@ -2106,7 +2106,7 @@ test_fatal_exit_code(void **state UNUSED)
 	assert_false(proc_active(p));		/* no fatal_retry */
 }
 
-/* ----------------------------------- readiness and health (SPEC §9, §10) */
+/* ----------------------------------- readiness and health (doc/DESIGN.md) */
 
 static enum check_phase	 phases[64];
 static size_t		 nphases;
@@ -2284,7 +2284,7 @@ test_watchdog(void **state UNUSED)
 	assert_state(p, PROC_STOPPED);
 }
 
-/* ------------------------------------------------ dependencies (SPEC §12) */
+/* ------------------------------------------------ dependencies (doc/DESIGN.md) */
 
 static void
 depends_on(struct program_conf *pc, const char *name)
