@@ -526,8 +526,9 @@ request_reply(struct request *r)
 			error = "stopped while starting";
 			break;
 		}
-		if (!start && proc_active(p))
-			error = "did not stop";
+		/* A stop job is done only once the processes it stopped are
+		   gone: one running again was started by a later request
+		   (a restart meanwhile), after this stop did its work. */
 		proto_add(&o, "result", result);
 		proto_add(&o, "state", proc_state_name(p->state));
 		if (p->pid > 0)

@@ -69,6 +69,19 @@ expect_eq "second stop exits 0" 0 "$rc"
 retry 3 test -s "$T/first.rc"
 expect_eq "first stop exits 0" 0 "$(cat "$T/first.rc" 2>/dev/null)"
 check "slow:0 is STOPPED" in_state slow:0 STOPPED
+# A restart while a stop waits: the stop did its work (the old process
+# is gone) and says so; the restart starts a new one.
+ctl start slow >/dev/null 2>&1
+old=$(proc_pid slow:0)
+( ctl stop slow >/dev/null 2>&1; echo $? >"$T/stop.rc" ) &
+track_pid $!
+retry 2 in_state slow:0 STOPPING
+ctl restart slow >/dev/null 2>&1
+expect_eq "restart during a stop exits 0" 0 "$?"
+retry 3 test -s "$T/stop.rc"
+expect_eq "the stop it overlapped exits 0" 0 "$(cat "$T/stop.rc" 2>/dev/null)"
+check "the old process is gone" pid_gone "$old"
+check "slow:0 runs a new process" in_state slow:0 RUNNING
 stop_mwsupd
 
 # ----------------------------------------------------------------------
