@@ -248,7 +248,9 @@ lingering_zombies() {
 	comm -12 <(echo "$z1") <(echo "$z2")
 }
 live_kids() { echo $(( $(kids "$1" | wc -l) - $(kids "$1" Z | wc -l) )); }
-no_live_kids() { [ "$(live_kids "$MWSUPD_PID")" -eq 0 ]; }
+# ... not counting mwsupd's guard process (mwsupd(8)), which lives as long
+# as mwsupd.
+no_live_kids() { [ -z "$(supervised_children_of "$MWSUPD_PID")" ]; }
 # ms_s MS: 250 -> 0.250 (for sleep)
 ms_s() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); }
 
