@@ -155,7 +155,7 @@ check "mwsupd's RSS stays bounded with the queue full (${rss:-?} KiB)" \
     test "${rss:-999999}" -lt 65536
 start_sink
 expect_syslog "the count of dropped lines is logged where they are missing" \
-    "mwsupd\[$MWSUPD_PID\]: [0-9]+ lines dropped here: the log queue was full \(4 MiB\) while syslog took no line$" 10
+    "mwsupd\[$MWSUPD_PID\]: [0-9]+ lines dropped here: the log queue was full \(4 MiB\) while syslog took no line$" 30
 kept=$(syslog_new | grep "counter\[$cpid\]: line " | numbers line)
 nkept=$(printf '%s\n' "$kept" | grep -c .)
 dropped=$(syslog_new | sum_dropped)
@@ -223,7 +223,7 @@ check "counter:0 could write its $FLOOD lines (not held back forever)" \
 kill -CONT "$RPID"
 # The gap line comes once everything kept has been written.
 check "once the reader resumes, the count of dropped lines arrives" \
-    retry 10 grep -q "mwsupd\[$MWSUPD_PID\]: [0-9]* lines dropped here: the log queue was full (4 MiB) while stderr took no line$" "$ERRLOG"
+    retry 30 grep -q "mwsupd\[$MWSUPD_PID\]: [0-9]* lines dropped here: the log queue was full (4 MiB) while stderr took no line$" "$ERRLOG"
 kept=$(grep "counter\[$cpid\]: line " "$ERRLOG" | numbers line)
 nkept=$(printf '%s\n' "$kept" | grep -c .)
 dropped=$(sum_dropped <"$ERRLOG")
