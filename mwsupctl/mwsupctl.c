@@ -1030,6 +1030,9 @@ conf_socket(const char *path, struct msglist *warnings)
  * the built-in default); else the built-in default.  Problems in a file
  * whose socket could still be read are warnings.
  */
+/* The socket path read from a configuration, kept until exit. */
+static char	*socket_owned __attribute__((used));
+
 static void
 socket_find(const char *sock, const char *conf_path, struct socket_origin *o)
 {
@@ -1064,7 +1067,8 @@ socket_find(const char *sock, const char *conf_path, struct socket_origin *o)
 		if (warnings.n > 0)
 			fprintf(stderr, "mwsupctl: warning: %s has errors; "
 			    "using the socket it names, %s\n", path, found);
-		o->path = found;	/* lives until exit */
+		socket_owned = found;	/* lives until exit */
+		o->path = found;
 		o->conf = path;
 	}
 	msglist_clear(&warnings);
