@@ -328,10 +328,12 @@ program churn {
 EOF
 start_mwsupd
 t0=$(now_ms)
-out=$(timeout 5 "$MWSUPCTL" -s "$SOCK" status fast:0 2>&1)
+out=$(timeout 10 "$MWSUPCTL" -s "$SOCK" status fast:0 2>&1)
 el=$(($(now_ms) - t0))
 expect_match "status answers during the crash loop" "^fast:0 " "$out"
-check "status answered within 2 s (took $(ms_fmt $el))" test "$el" -lt 2000
+# The bug was a deaf mwsupd (no answer, ever); an ASan build on a busy
+# machine takes about 2 s here, so the bound only tells deaf from slow.
+check "status answered within 5 s (took $(ms_fmt $el))" test "$el" -lt 5000
 t0=$(now_ms)
 kill -TERM "$MWSUPD_PID"
 if wait_mwsupd_exit 5; then
