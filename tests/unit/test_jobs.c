@@ -5,6 +5,10 @@
  * TERM-ignoring processes, and a shutdown, run through the real
  * supervise.c and apply.c over a fake process world with a fake clock.
  *
+ * The programs also get readiness, health checks, watchdogs, restart
+ * delays, fatal_retry, groups and dependencies at random, with random
+ * verdicts of the checks mechanism.
+ *
  * After every step: every live fake process belongs to a process the
  * registry lists, with that pid (nothing is forgotten: no orphan).  When
  * a stop or restart job reports done, every process it stopped is dead;
@@ -76,6 +80,7 @@ static unsigned		 seed;
 static char		 tmpdir[64];
 static int		 nconf;
 static bool		 term_instant;	/* TERM kills at once (diff tests) */
+static bool		 spawn_failures; /* some spawns fail (random runs) */
 
 static unsigned
 rnd(unsigned n)
@@ -94,10 +99,13 @@ fake_spawn(struct proc *p, char *reason, size_t len, bool *permanent)
 {
 	pid_t pid;
 
-	(void)reason;
-	(void)len;
-	(void)permanent;
 	assert_int_equal(p->pid, 0);	/* never spawned over a live one */
+	/* Now and then a spawn fails for good (missing file, bad user). */
+	if (spawn_failures && rnd(25) == 0) {
+		snprintf(reason, len, "no such file: /bin/sleep");
+		*permanent = true;
+		return -1;
+	}
 	assert_true(next_pid < MAXPIDS);
 	pid = next_pid++;
 	world[pid].alive = true;
@@ -154,6 +162,35 @@ fake_release(struct proc *p)
 			world[pid].owner = NULL;
 }
 
+/* What the runs went through, so that the property cannot hold vacuously. */
+enum seen { SEEN_WAITING, SEEN_WAIT_FAILED, SEEN_NOT_READY,
+	SEEN_HEALTH_RESTART, SEEN_WATCHDOG, SEEN_DELAY, SEEN_FATAL_RETRY,
+	SEEN_COUNT };
+static const char *const seen_names[] = { "WAITING", "WAITING (failed)",
+	"not ready", "unhealthy restart", "watchdog restart",
+	"restart delay", "FATAL retried" };
+static unsigned long	 seen[SEEN_COUNT];
+
+static void
+fake_changed(struct proc *p, enum proc_state from)
+{
+	if (p->state == PROC_WAITING)
+		seen[p->wait_failed ? SEEN_WAIT_FAILED : SEEN_WAITING]++;
+	if (p->state == PROC_STOPPING) {
+		if (strncmp(p->reason, "not ready", 9) == 0)
+			seen[SEEN_NOT_READY]++;
+		else if (strncmp(p->reason, "unhealthy", 9) == 0)
+			seen[SEEN_HEALTH_RESTART]++;
+		else if (strstr(p->reason, "WATCHDOG") != NULL)
+			seen[SEEN_WATCHDOG]++;
+	}
+	if (p->state == PROC_BACKOFF &&
+	    strncmp(p->reason, "restarting in", 13) == 0)
+		seen[SEEN_DELAY]++;
+	if (from == PROC_FATAL && p->state == PROC_STARTING)
+		seen[SEEN_FATAL_RETRY]++;
+}
+
 static const struct sup_ops fake_ops = {
 	.now = fake_now,
 	.spawn = fake_spawn,
@@ -161,6 +198,7 @@ static const struct sup_ops fake_ops = {
 	.lock = fake_lock,
 	.unlock = fake_unlock,
 	.release = fake_release,
+	.changed = fake_changed,
 };
 
 /* Deliver the deaths that are due, as the reaper would. */
@@ -211,6 +249,27 @@ check_listed(const char *when)
 		}
 }
 
+/* A process has a live pid exactly in the states where it runs. */
+static void
+check_states(const char *when)
+{
+	for (size_t i = 0; i < registry.n; i++)
+		for (int j = 0; j < registry.programs[i]->nprocs; j++) {
+			const struct proc *p = registry.programs[i]->procs[j];
+			bool runs = p->state == PROC_STARTING ||
+			    p->state == PROC_RUNNING ||
+			    p->state == PROC_STOPPING;
+
+			if (runs != (p->pid > 0) ||
+			    (p->pid > 0 && !world[p->pid].alive)) {
+				print_error("seed %u: after %s, %s is %s with "
+				    "pid %ld\n", seed, when, p->name,
+				    proc_state_name(p->state), (long)p->pid);
+				fail();
+			}
+		}
+}
+
 /* --------------------------------------------------------------- jobs */
 
 struct watched {
@@ -249,6 +308,14 @@ pick(size_t *n)
 	struct proc **all = NULL, **v;
 	size_t nall = 0;
 
+	static const char *const names[] = { "a", "b", "c", "d", "g" };
+
+	/* A name as an operator would type it (a program, the group g,
+	   which may not exist), or a random subset of everything. */
+	if (rnd(3) == 0 && registry_select(names[rnd(5)], &all, &nall) == 0) {
+		*n = nall;
+		return all;
+	}
 	(void)registry_select("all", &all, &nall);
 	v = xcalloc(nall + 1, sizeof(*v));
 	*n = 0;
@@ -285,10 +352,49 @@ struct reload_ctx {
 	size_t	 n;
 };
 
+/*
+ * The policies of readiness, health, watchdog, restart delay, fatal_retry
+ * and dependencies, set on the loaded programs at random (their options
+ * are not in the file format yet).  Dependencies only point at programs
+ * earlier in the list, so there is no cycle, as the configuration
+ * guarantees.
+ */
+static void
+part2(struct conf *conf)
+{
+	for (size_t i = 0; i < conf->nprograms; i++) {
+		struct program_conf *pc = conf->programs[i];
+
+		if (rnd(4) == 0) {
+			pc->ready_kind = READY_NOTIFY;
+			pc->ready_timeout = 1 + (int)rnd(3);
+			if (rnd(2))
+				pc->watchdogsecs = 1 + (int)rnd(3);
+		}
+		if (rnd(4) == 0) {
+			pc->healthcheck = xstrdup("tcp:127.0.0.1:9");
+			pc->healthcheck_interval = 1;
+			pc->healthcheck_retries = 1 + (int)rnd(2);
+		}
+		pc->restart_delay = (int)rnd(3);
+		pc->restart_delay_max = 4;
+		pc->restart_reset = 2;
+		pc->fatal_retry = rnd(3) == 0 ? 3 : 0;
+		pc->oneshot = rnd(6) == 0;
+		if (i > 0 && rnd(3) == 0) {
+			pc->depends_on = xcalloc(2, sizeof(*pc->depends_on));
+			pc->depends_on[0] = xstrdup(
+			    conf->programs[rnd((unsigned)i)]->name);
+		}
+	}
+}
+
 static struct conf *
 random_conf(void)
 {
 	static const char *const names[] = { "a", "b", "c", "d" };
+	const char *present[4];
+	size_t npresent = 0;
 	struct msglist errs = MSGLIST_INIT;
 	char path[128];
 	struct conf *conf;
@@ -302,10 +408,15 @@ random_conf(void)
 			continue;
 		fprintf(fp, "program %s {\n command = \"/bin/sleep %u\"\n"
 		    " numprocs = %u\n priority = %u\n startsecs = %u\n"
-		    " stopwaitsecs = %u\n autorestart = %s\n}\n", names[i],
+		    " stopwaitsecs = %u\n autorestart = %s\n"
+		    " startretries = %u\n}\n", names[i],
 		    1 + rnd(2), 1 + rnd(3), 1 + rnd(3), rnd(2), 1 + rnd(3),
-		    rnd(2) ? "true" : "unexpected");
+		    rnd(2) ? "true" : "unexpected", rnd(3));
+		present[npresent++] = names[i];
 	}
+	if (npresent > 0 && rnd(2))
+		fprintf(fp, "group g {\n programs = {\"%s\"}\n}\n",
+		    present[rnd((unsigned)npresent)]);
 	fclose(fp);
 	conf = conf_load(path, &errs);
 	if (conf == NULL)
@@ -314,6 +425,7 @@ random_conf(void)
 	msglist_clear(&errs);
 	unlink(path);
 	assert_non_null(conf);
+	part2(conf);
 	return conf;
 }
 
@@ -382,11 +494,42 @@ spontaneous_exit(void)
 	world[pid].status = rnd(2) ? (int)(rnd(3) << 8) : SIGSEGV;
 }
 
+/* What the checks mechanism would report, for a random process: ready,
+   a passing or failing health check, a watchdog ping or trigger. */
+static void
+check_result(void)
+{
+	struct proc **all = NULL, *p;
+	size_t n = 0;
+
+	(void)registry_select("all", &all, &n);
+	if (n == 0) {
+		free(all);
+		return;
+	}
+	p = all[rnd((unsigned)n)];
+	free(all);
+	switch (rnd(4)) {
+	case 0:
+		sup_ready(p);
+		break;
+	case 1:
+		sup_health(p, rnd(3) == 0, "HTTP 503");
+		break;
+	case 2:
+		sup_watchdog(p, false);
+		break;
+	default:
+		sup_watchdog(p, rnd(4) == 0);
+		break;
+	}
+}
+
 static void
 one_run(void)
 {
 	static const char *const what[] = { "start", "stop", "restart",
-	    "reload", "exit", "time" };
+	    "reload", "exit", "check", "time" };
 	bool shutting = false;
 
 	memset(world, 0, sizeof(world));
@@ -394,13 +537,14 @@ one_run(void)
 	now = 1000000;
 	shut_done = false;
 	term_instant = false;
+	spawn_failures = true;
 	sup_init(&fake_ops);
 	srand(seed);
 
 	assert_int_equal(apply(random_conf(), NULL, NULL), 0);
 	advance(0);
 	for (int step = 0; step < STEPS || !shut_done; step++) {
-		unsigned op = rnd(6);
+		unsigned op = rnd(7);
 
 		assert_true(step < STEPS + 2000);	/* shutdown ends */
 		if (!shutting && step >= STEPS) {
@@ -424,11 +568,15 @@ one_run(void)
 		case 4:
 			spontaneous_exit();
 			break;
+		case 5:
+			check_result();
+			break;
 		default:
 			break;
 		}
 		advance(rnd(4) == 0 ? rnd(12000) : rnd(500));
 		check_listed(what[op]);
+		check_states(what[op]);
 	}
 	for (pid_t pid = 100; pid < next_pid; pid++)
 		if (world[pid].alive) {
@@ -455,6 +603,12 @@ test_random_interleavings(void **state UNUSED)
 	}
 	for (seed = 1; seed <= SEEDS; seed++)
 		one_run();
+	for (int k = 0; k < SEEN_COUNT; k++)
+		if (seen[k] == 0) {
+			print_error("no run went through: %s\n",
+			    seen_names[k]);
+			fail();
+		}
 }
 
 /* --------------------------------------------------------- apply diff */
@@ -542,6 +696,7 @@ diff_setup(void **state UNUSED)
 	reports = 0;
 	seed = 0;
 	term_instant = true;
+	spawn_failures = false;
 	sup_init(&fake_ops);
 	srand(1);
 	return 0;
